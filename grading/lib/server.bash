@@ -1,0 +1,144 @@
+# server.bash - bats helpers to start, watch and stop a server under test.
+#
+# Used by the kit's own tests (psockets2/tests, ...) and by the grader's
+# stage suites (grading/suites).  Load it from a .bats file with
+#     load "$KIT_ROOT/grading/lib/server.bash"
+# Every loop here is bounded, and every process is stopped by its process
+# group, never by name.
+
+KIT_ROOT=${KIT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PSOCKETS="$KIT_ROOT/psockets2"
+
+# How long a server under test may live, in seconds: a hung server is
+# killed by timeout(1) even if a test forgets to stop it.
+SERVER_TIME_LIMIT=${SERVER_TIME_LIMIT:-120}
+
+# Prints a TCP port that nothing on this machine is using.  Random, from a
+# range below the kernel's ephemeral ports, so parallel runs rarely meet.
+pick_port() {
+	local attempt port
+	for attempt in $(seq 1 50); do
+		port=$((10000 + RANDOM % 20000))
+		if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )")" ]; then
+			echo "$port"
+			return 0
+		fi
+	done
+	echo "pick_port: no free port found in 50 tries" >&2
+	return 1
+}
+
+# Runs "$@" until it succeeds or SECONDS (first argument) have passed;
+# checks ten times a second.
+wait_until() {
+	local seconds=$1 tries
+	shift
+	for tries in $(seq 1 $((seconds * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+is_listening() {
+	[ -n "$(ss -Hltn "sport = :$1")" ]
+}
+
+server_is_running() {
+	kill -0 "$SERVER_PID" 2>/dev/null && [ "$(ps -o stat= -p "$SERVER_PID" | cut -c1)" != Z ]
+}
+
+# start_server PROGRAM [ARGS...]
+# Starts PROGRAM in a new session (so it has its own process group), with
+# standard input from /dev/null, output to $SERVER_LOG, and descriptor 3
+# closed (bats reads its results from fd 3: a program holding it open
+# hangs bats, and one writing to it could forge results).
+# Sets SERVER_PGID (the group to kill) and SERVER_PID (the server itself,
+# whose children, descriptors and threads the tests inspect).
+start_server() {
+	SERVER_LOG=${SERVER_LOG:-${BATS_TEST_TMPDIR:-/tmp}/server.log}
+	setsid timeout --kill-after=2 "$SERVER_TIME_LIMIT" \
+		${SERVER_WRAPPER:-} "$@" </dev/null >"$SERVER_LOG" 2>&1 3>&- &
+	SERVER_PGID=$!
+	SERVER_PID=
+	# timeout(1) runs the program as its child: find that child.
+	local tries
+	for tries in $(seq 1 50); do
+		SERVER_PID=$(ps -o pid= --ppid "$SERVER_PGID" | head -n 1 | tr -d ' ')
+		[ -n "$SERVER_PID" ] && return 0
+		kill -0 "$SERVER_PGID" 2>/dev/null || break
+		sleep 0.02
+	done
+	SERVER_PID=$SERVER_PGID
+}
+
+# start_server_on PORT PROGRAM [ARGS...]: start, then wait (5 s at most)
+# until PORT is listening.  Fails with the server's output if it is not.
+start_server_on() {
+	local port=$1
+	shift
+	start_server "$@"
+	if ! wait_until 5 is_listening "$port"; then
+		echo "the server did not listen on port $port within 5 s; its output:"
+		cat "$SERVER_LOG"
+		return 1
+	fi
+}
+
+# Stops the whole process group: the server, timeout(1), and every child
+# the server forked that stayed in its group.
+stop_server() {
+	[ -n "${SERVER_PGID:-}" ] || return 0
+	kill -TERM -- "-$SERVER_PGID" 2>/dev/null || true
+	wait_until 2 eval '! kill -0 -- "-$SERVER_PGID" 2>/dev/null' ||
+		kill -KILL -- "-$SERVER_PGID" 2>/dev/null || true
+	wait "$SERVER_PGID" 2>/dev/null || true
+	SERVER_PGID=
+}
+
+# --- what the tests observe -------------------------------------------
+
+count_children_of() {
+	ps -o pid= --ppid "$1" | wc -l
+}
+
+count_zombies_of() {
+	ps -o stat= --ppid "$1" | grep -c '^Z' || true
+}
+
+count_fds_of() {
+	ls "/proc/$1/fd" | wc -l
+}
+
+count_threads_of() {
+	ls "/proc/$1/task" | wc -l
+}
+
+rss_kb_of() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# Prints one line per TCP socket: "STATE LOCAL_PORT REMOTE_PORT", from
+# netstat if it is installed, else from ss (iproute2).  States are
+# spelled as netstat spells them (ESTABLISHED, TIME_WAIT, CLOSE_WAIT...).
+tcp_states() {
+	if command -v netstat >/dev/null; then
+		netstat -tan | awk 'NR > 2 { n = split($4, l, ":"); m = split($5, r, ":");
+			print $6, l[n], r[m] }'
+	else
+		ss -Htan | awk '{ n = split($4, l, ":"); m = split($5, r, ":");
+			state = $1; sub("ESTAB$", "ESTABLISHED", state); gsub("-", "_", state);
+			sub("UNCONN", "CLOSE", state); print state, l[n], r[m] }'
+	fi
+}
+
+# count_state PORT STATE [server|client]: how many sockets are in STATE on
+# the server's side of PORT (local port = PORT, the default) or on the
+# clients' side (remote port = PORT).
+count_state() {
+	local port=$1 state=$2 side=${3:-server}
+	tcp_states | awk -v port="$port" -v state="$state" -v side="$side" '
+		$1 == state && ((side == "server" && $2 == port) ||
+		                (side == "client" && $3 == port)) { n++ }
+		END { print n + 0 }'
+}

@@ -1,0 +1,14 @@
+# kit.mk - compiler settings shared by every Makefile in the kit.
+#
+# A Makefile sets PSOCKETS (the path to this folder) and includes this file.
+# Warnings are always on; CFLAGS is yours to add to, for example
+#     make CFLAGS=-Werror        or        make CC=clang
+PSOCKETS ?= .
+CFLAGS ?= -O2 -g
+KIT_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -D_POSIX_C_SOURCE=200809L \
+             -I$(PSOCKETS)
+LIBPSOCKETS = $(PSOCKETS)/libpsockets.a
+
+# A program is one .c file linked with the library.
+%: %.c $(LIBPSOCKETS)
+	$(CC) $(KIT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBPSOCKETS) $(LDLIBS)
