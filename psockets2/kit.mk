@@ -12,3 +12,9 @@ LIBPSOCKETS = $(PSOCKETS)/libpsockets.a
 # A program is one .c file linked with the library.
 %: %.c $(LIBPSOCKETS)
 	$(CC) $(KIT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBPSOCKETS) $(LDLIBS)
+
+# Outside psockets2, build the library there first if it is missing.
+ifneq ($(PSOCKETS),.)
+$(LIBPSOCKETS):
+	$(MAKE) -C $(PSOCKETS) libpsockets.a
+endif
