@@ -27,7 +27,7 @@ start_capture() {
 	if grep -q '^tcpdump: listening on' "$CAPTURE_LOG"; then
 		return 0
 	fi
-	complaint=$(grep -v '^$' "$CAPTURE_LOG" | tr '\n' ' ')
+	complaint=$(grep -v '^$' "$CAPTURE_LOG" | tr '\n' ' ' | sed 's/ *$//')
 	stop_capture
 	if capture_was_refused "$complaint"; then
 		echo "cannot capture on $interface: not permitted (run with sudo, or give tcpdump the capability: see cheatsheet.md, 'Capturing needs privileges'); tcpdump said: $complaint"
