@@ -85,12 +85,19 @@ start_server_on() {
 	fi
 }
 
+# Is any process of group PGID still running?  Zombies do not count: an
+# orphan stays one until its new parent gets round to reaping it.
+group_is_running() {
+	ps -e -o pgid=,stat= | awk -v pgid="$1" '$1 == pgid && $2 !~ /^Z/ { found = 1 }
+		END { exit !found }'
+}
+
 # Stops the whole process group: the server, timeout(1), and every child
 # the server forked that stayed in its group.
 stop_server() {
 	[ -n "${SERVER_PGID:-}" ] || return 0
 	kill -TERM -- "-$SERVER_PGID" 2>/dev/null || true
-	wait_until 2 eval '! kill -0 -- "-$SERVER_PGID" 2>/dev/null' ||
+	wait_until 2 eval '! group_is_running "$SERVER_PGID"' ||
 		kill -KILL -- "-$SERVER_PGID" 2>/dev/null || true
 	wait "$SERVER_PGID" 2>/dev/null || true
 	SERVER_PGID=
