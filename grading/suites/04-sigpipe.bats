@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# Stage 04: clients that vanish mid-transfer, SIGPIPE (labs/04-sigpipe).
+# Run by grading/grade, which sets SERVER_BIN to the student's TCPEchod.
+
+setup() {
+	STAGE=04-sigpipe
+	load "$KIT_ROOT/grading/lib/suite.bash"
+	start_stage_server
+}
+
+teardown() {
+	stop_server
+}
+
+# reset_clients N: N clients reset their connection mid-transfer.
+reset_clients() {
+	local complaint
+	complaint=$("$PSOCKETS/TCPReset" -n "$1" 127.0.0.1 "$PORT" 2>&1) ||
+		lose_points_because "$1 resetting client(s) could not do their part: $complaint" \
+			"A client that resets" "Check the echo first."
+}
+
+@test "echoes a line of text over IPv4 and IPv6" {
+	expect_echo 127.0.0.1 "hello over IPv4" "A client that resets" \
+		"The child reads from the connected socket and writes back what it read."
+	expect_echo ::1 "hello over IPv6" "A client that resets" \
+		"Listen with passiveTCP: one IPv6 socket that also takes IPv4 clients."
+}
+
+@test "echoes 1 MiB of binary data byte for byte" {
+	expect_binary_echo "A client that resets" \
+		"Write back exactly the count read() returned, and loop until read() returns 0."
+}
+
+@test "reports a client that resets mid-transfer instead of dying silently of SIGPIPE" {
+	local lines_before lines_per_client
+	# A server may log every client: count what an ordinary client adds, so
+	# that only a report beyond that counts.
+	expect_echo 127.0.0.1 "first client" "SIGPIPE" "Check the echo first."
+	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
+	lines_before=$(wc -l <"$SERVER_LOG")
+	expect_echo 127.0.0.1 "second client" "SIGPIPE" "Check the echo first."
+	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
+	lines_per_client=$(($(wc -l <"$SERVER_LOG") - lines_before))
+	lines_before=$(wc -l <"$SERVER_LOG")
+	reset_clients 1
+	wait_until 3 eval '[ "$(wc -l <"$SERVER_LOG")" -gt $((lines_before + lines_per_client)) ]' ||
+		lose_points_because "no report on the server's standard error within 3 s of a client resetting mid-transfer" \
+			"SIGPIPE" \
+			"Writing to a reset connection raises SIGPIPE, which kills the child silently. Ignore SIGPIPE (write then fails with EPIPE) and report the error on stderr."
+}
+
+@test "the server survives 20 resetting clients and keeps serving" {
+	reset_clients 20
+	server_is_running ||
+		lose_points_because "the server exited after clients reset; it said: $(tail -c 300 "$SERVER_LOG")" \
+			"SIGPIPE" \
+			"Only the child serving a vanished client may end; the parent keeps accepting."
+	expect_echo 127.0.0.1 "after the resets" "SIGPIPE" \
+		"Only the child serving a vanished client may end; the parent keeps accepting."
+}
+
+@test "other clients are undisturbed while 20 clients reset" {
+	open_client
+	client_gets_echo "$CLIENT" "before the resets" ||
+		lose_points_because "a client got no echo" "SIGPIPE" "Check the echo first."
+	reset_clients 20
+	client_gets_echo "$CLIENT" "after the resets" ||
+		lose_points_because "a client connected throughout got no echo after 20 other clients reset" \
+			"SIGPIPE" \
+			"A reset concerns one connection: handle it in the child serving that client, and end only that child."
+}
+
+@test "no zombies remain after 20 resetting clients" {
+	local zombies
+	reset_clients 20
+	wait_until 3 eval '[ "$(count_children_of "$SERVER_PID")" -eq 0 ]' || true
+	zombies=$(count_zombies_of "$SERVER_PID")
+	[ "$zombies" -eq 0 ] && [ "$(count_children_of "$SERVER_PID")" -eq 0 ] ||
+		lose_points_because "$zombies zombie(s) and $(count_live_children_of "$SERVER_PID") live child(ren) 3 s after 20 clients reset" \
+			"SIGPIPE" \
+			"Children that end on an error must be reaped too: keep the SIGCHLD handler of stage 03."
+}
