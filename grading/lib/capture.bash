@@ -12,8 +12,9 @@
 CAPTURE_WRAPPER=${CAPTURE_WRAPPER:-}
 
 # start_capture INTERFACE FILE FILTER...
-# Starts tcpdump writing every packet that matches
-# FILTER on INTERFACE to FILE, and waits (5 s at most) until it is
+# Starts tcpdump writing the headers (first 128 bytes: the checks need no
+# payload, and a reset exchange carries megabytes) of every packet that
+# matches FILTER on INTERFACE to FILE, and waits (5 s at most) until it is
 # listening.  Sets CAPTURE_PID.  On failure prints tcpdump's complaint in
 # one line, with a hint when it is about permissions, and returns 1.
 start_capture() {
@@ -21,7 +22,7 @@ start_capture() {
 	shift 2
 	CAPTURE_LOG=$(mktemp)
 	${CAPTURE_WRAPPER} timeout --kill-after=2 "${CAPTURE_TIME_LIMIT:-120}" \
-		tcpdump -i "$interface" -n --immediate-mode -U -w "$file" "$@" </dev/null 2>"$CAPTURE_LOG" 3>&- &
+		tcpdump -i "$interface" -n -s 128 --immediate-mode -U -w "$file" "$@" </dev/null 2>"$CAPTURE_LOG" 3>&- &
 	CAPTURE_PID=$!
 	wait_until 5 capture_has_started_or_failed || true
 	if grep -q '^tcpdump: listening on' "$CAPTURE_LOG"; then
