@@ -1,0 +1,160 @@
+# grade-sandbox.bash - how grading/grade contains student code.
+#
+# Three modes, chosen by prepare_sandbox (GRADE_SANDBOX forces one):
+#   root    each stage runs in its own network and PID namespaces
+#           (unshare), in a pids cgroup, and the server runs as nobody;
+#   userns  not root, but unprivileged user namespaces work: the same
+#           namespaces, without the cgroup or the change of user;
+#   none    process groups, RLIMIT_NPROC and timeouts only.
+# In every mode the whole stage runs under timeout --kill-after, and at the
+# end any process still running the student's program is killed by PID.
+
+# Processes (threads count) the student's server may have at once, and
+# the whole stage (bats, the clients and the server) as a backstop.
+SERVER_MAX_PROCESSES=200
+STAGE_MAX_PROCESSES=1000
+
+prepare_sandbox() {
+	sandbox=${GRADE_SANDBOX:-auto}
+	if [ "$sandbox" = auto ]; then
+		if [ "$(id -u)" -eq 0 ] && unshare --net --pid --fork --mount-proc true 2>/dev/null; then
+			sandbox=root
+		elif unshare --user --map-root-user --net --pid --fork --mount-proc true 2>/dev/null; then
+			sandbox=userns
+		else
+			sandbox=none
+		fi
+	fi
+	case $sandbox in
+	root | userns | none) ;;
+	*) echo "grade: GRADE_SANDBOX must be root, userns or none, not \"$sandbox\"" >&2; exit 2 ;;
+	esac
+	cgroup_parent=
+	if [ "$sandbox" = root ]; then
+		cgroup_parent=$(find_pids_cgroup)
+	fi
+}
+
+describe_sandbox() {
+	case $sandbox in
+	root) echo "own network and PID namespaces per stage, server run as nobody${cgroup_parent:+, pids cgroup}" ;;
+	userns) echo "own user, network and PID namespaces per stage" ;;
+	none) echo "process groups and limits only (no namespaces)" ;;
+	esac
+}
+
+# Prints a writable pids cgroup folder (v1 or v2) to create ours under,
+# or nothing.
+find_pids_cgroup() {
+	local root
+	for root in /sys/fs/cgroup/pids /sys/fs/cgroup; do
+		if [ -w "$root" ] && [ -f "$root/cgroup.procs" ] &&
+			{ [ "$root" = /sys/fs/cgroup/pids ] || grep -qw pids "$root/cgroup.subtree_control" 2>/dev/null; }; then
+			echo "$root"
+			return 0
+		fi
+	done
+}
+
+# make_cgroup PATH MAX: creates a pids cgroup; fails quietly if it cannot.
+make_cgroup() {
+	mkdir "$1" 2>/dev/null && echo "$2" >"$1/pids.max" 2>/dev/null
+}
+
+# Kills every process left in cgroup PATH, then removes it (and the
+# cgroups inside).  Bounded: 50 rounds.
+empty_and_remove_cgroup() {
+	local path=$1 round pid child
+	[ -d "$path" ] || return 0
+	for child in "$path"/*/; do
+		[ ! -f "$child/cgroup.procs" ] || empty_and_remove_cgroup "${child%/}"
+	done
+	for round in $(seq 1 50); do
+		[ -n "$(cat "$path/cgroup.procs" 2>/dev/null)" ] || break
+		for pid in $(cat "$path/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+		sleep 0.1
+	done
+	rmdir "$path" 2>/dev/null || true
+}
+
+# run_as_student_in FOLDER COMMAND...: runs COMMAND in FOLDER, as nobody
+# when root (compiling untrusted code needs no privileges).
+run_as_student_in() {
+	local folder=$1
+	shift
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R nobody:nogroup "$folder"
+		(cd "$folder" && exec setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			--no-new-privs env HOME=/nonexistent "$@")
+	else
+		(cd "$folder" && exec "$@")
+	fi
+}
+
+# kill_strays PROGRAM: kills, by PID, any process still running PROGRAM
+# (a child that left its process group, say); bounded.
+kill_strays() {
+	local program=$1 round pid found
+	for round in $(seq 1 20); do
+		found=no
+		for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+			case $(readlink "/proc/$pid/exe" 2>/dev/null) in
+			"$program" | "$program (deleted)")
+				kill -KILL "$pid" 2>/dev/null || true
+				found=yes ;;
+			esac
+		done
+		[ "$found" = yes ] || return 0
+		sleep 0.1
+	done
+}
+
+# run_stage_contained STAGE SUITE...: runs lib/run-stage for STAGE in the
+# sandbox, bounded by STAGE_TIME_LIMIT.  Leaves $work/STAGE/timed-out if
+# the bound was hit.
+run_stage_contained() {
+	local stage=$1 status=0 stage_cgroup= stage_group sandbox_command=()
+	shift
+	local -a environment=(
+		KIT_ROOT="$kit_root"
+		SERVER_BIN="$work/$stage/build/TCPEchod"
+		SUBMISSION_STAGE_DIR="$submission/$stage"
+		SERVER_WRAPPER="$lib/contain-server"
+		SERVER_TIME_LIMIT="$STAGE_TIME_LIMIT"
+		SERVER_MAX_PROCESSES="$SERVER_MAX_PROCESSES"
+	)
+	case $sandbox in
+	root)
+		sandbox_command=(unshare --net --pid --fork --kill-child --mount-proc)
+		environment+=(GRADE_NEW_NETWORK=yes SERVER_USER=nobody SERVER_GROUP=nogroup)
+		if [ -n "$cgroup_parent" ]; then
+			stage_cgroup="$cgroup_parent/kit-grade.$$.$stage"
+			if make_cgroup "$stage_cgroup" "$STAGE_MAX_PROCESSES" &&
+				make_cgroup "$stage_cgroup/server" "$SERVER_MAX_PROCESSES"; then
+				environment+=(SERVER_CGROUP="$stage_cgroup/server")
+			else
+				empty_and_remove_cgroup "$stage_cgroup"
+				stage_cgroup=
+			fi
+		fi ;;
+	userns)
+		sandbox_command=(unshare --user --map-root-user --net --pid --fork --kill-child --mount-proc)
+		environment+=(GRADE_NEW_NETWORK=yes) ;;
+	esac
+	(
+		# Join the stage's cgroup first: everything started from here is in it.
+		[ -z "$stage_cgroup" ] || echo 0 >"$stage_cgroup/cgroup.procs"
+		exec env "${environment[@]}" setsid timeout --kill-after=5 "$STAGE_TIME_LIMIT" \
+			"${sandbox_command[@]}" "$lib/run-stage" "$work/$stage" "$@" \
+			</dev/null >"$work/$stage/run.log" 2>&1
+	) &
+	stage_group=$!
+	wait "$stage_group" || status=$?
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || touch "$work/$stage/timed-out"
+	# Whatever is left of the stage's session (setsid made it a group).
+	kill -KILL -- "-$stage_group" 2>/dev/null || true
+	[ -z "$stage_cgroup" ] || empty_and_remove_cgroup "$stage_cgroup"
+	kill_strays "$work/$stage/build/TCPEchod"
+}
