@@ -52,6 +52,26 @@ path_without_netstat() {
 	assert_output --regexp "TIME_WAIT +127.0.0.1:[0-9]+ +127.0.0.1:$PORT +client side"
 }
 
+# A client that connects and closes while the server is stopped (SIGSTOP:
+# it accepts nothing): the kernel keeps the connection half-closed, so
+# both in-between states last until the server runs again.
+@test "watch-port shows CLOSE_WAIT on the server and FIN_WAIT2 on the client, netstat or ss" {
+	local path client
+	start_server_on "$PORT" "$PSOCKETS/TCPEchod" "$PORT"
+	kill -STOP "$SERVER_PID"
+	exec {client}<>"/dev/tcp/127.0.0.1/$PORT"
+	exec {client}<&-
+	for path in "$PATH" "$(path_without_netstat)"; do
+		run env PATH="$path" "$WATCH" -n 1 "$PORT"
+		assert_output --regexp "CLOSE_WAIT +[^ ]*:$PORT +[^ ]*:[0-9]+ +server side"
+		assert_output --regexp "FIN_WAIT2 +127.0.0.1:[0-9]+ +127.0.0.1:$PORT +client side"
+	done
+	kill -CONT "$SERVER_PID"
+	wait_until 2 eval '[ "$(count_state "$PORT" CLOSE_WAIT)" -eq 0 ]'
+	run "$WATCH" -n 1 "$PORT"
+	assert_output --regexp "TIME_WAIT +127.0.0.1:[0-9]+ +127.0.0.1:$PORT +client side"
+}
+
 @test "watch-port takes count samples, the interval apart, then stops" {
 	SECONDS=0
 	run "$WATCH" -n 3 -i 0.5 "$PORT"
