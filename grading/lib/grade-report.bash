@@ -40,7 +40,7 @@ report_human() {
 			current = $1; stage_score = 0; stage_max = 0
 			print paint("1", current)
 			reason = reason_of(current)
-			if (reason != "") print "  " paint("31", "✗ ") indent(reason, "    ")
+			if (reason != "") print "  " paint("31", "✗") " " substr(indent(reason, "    "), 5)
 		}
 		stage_score += $3; stage_max += $4; score += $3; max += $4
 		if ($2 == "pass") passed++; else failed++
@@ -135,7 +135,7 @@ report_json() {
 			split(line[n], field, "\t")
 			detail = detail_of(n)
 			printf "%s\n    {\"name\": %s, \"score\": %d, \"max_score\": %d, \"status\": \"%s\", \"output\": %s, \"tags\": [%s]}", \
-				n > 1 ? "," : "", json(field[1] ": " field[6]), field[3], field[4], \
+				(n > 1 ? "," : ""), json(field[1] ": " field[6]), field[3], field[4], \
 				field[2] == "pass" ? "passed" : "failed", json(detail), json(field[1])
 		}
 		printf "\n  ]\n}\n"
