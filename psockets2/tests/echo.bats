@@ -10,6 +10,8 @@ setup() {
 }
 
 teardown() {
+	# A stopped server (SIGSTOP) would take SIGTERM only once continued.
+	[ -z "${SERVER_PGID:-}" ] || kill -CONT -- "-$SERVER_PGID" 2>/dev/null || true
 	stop_server
 }
 
@@ -31,4 +33,35 @@ teardown() {
 		"$PSOCKETS/TCPEcho" -t 10 "$host" "$PORT" <"$BATS_TEST_TMPDIR/sent" >"$BATS_TEST_TMPDIR/back"
 		cmp "$BATS_TEST_TMPDIR/sent" "$BATS_TEST_TMPDIR/back"
 	done
+}
+
+@test "TCPEcho says the connection was refused and exits 1 when nothing listens" {
+	local closed_port
+	closed_port=$(pick_port)
+	run timeout 10 "$PSOCKETS/TCPEcho" -t 5 127.0.0.1 "$closed_port" </dev/null
+	assert_failure 1
+	assert_output --partial "Connection refused"
+}
+
+@test "TCPEcho without arguments prints its usage and exits 1" {
+	run timeout 10 "$PSOCKETS/TCPEcho" </dev/null
+	assert_failure 1
+	assert_output --partial "usage: TCPEcho"
+}
+
+@test "TCPEcho --help prints its usage and exits 0" {
+	run timeout 10 "$PSOCKETS/TCPEcho" --help
+	assert_success
+	assert_output --partial "usage: TCPEcho [-t seconds] host [port]"
+}
+
+@test "TCPEcho -t 1 gives up with a message when the server never answers" {
+	# A stopped server still completes connections (the kernel does that)
+	# and takes the data, but never echoes.
+	kill -STOP "$SERVER_PID"
+	SECONDS=0
+	run timeout 10 "$PSOCKETS/TCPEcho" -t 1 127.0.0.1 "$PORT" <<<"anyone there?"
+	assert_failure 1
+	assert_output --partial "no reply from server for 1 s"
+	[ "$SECONDS" -le 5 ] || fail "TCPEcho took $SECONDS s to give up after -t 1"
 }
