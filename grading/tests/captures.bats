@@ -212,3 +212,22 @@ record_every_case() {
 	assert_success
 	assert_output --partial "handshake.pcap: ok"
 }
+
+@test "make-captures says in one line when it may not capture" {
+	local folder
+	[ "$(id -u)" -eq 0 ] || skip "running as another user (nobody) needs root"
+	folder=$(mktemp -d)
+	chmod 777 "$folder"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$KIT_ROOT/grading/make-captures" --into "$folder"
+	rm -rf "$folder"
+	assert_failure 1
+	assert_output --regexp "^make-captures: cannot capture on lo: not permitted \(run with sudo, or give tcpdump the capability: see cheatsheet.md, 'Capturing needs privileges'\); tcpdump said: .*permission"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "make-captures rejects a folder that does not exist" {
+	run "$KIT_ROOT/grading/make-captures" --into "$BATS_TEST_TMPDIR/nonexistent"
+	assert_failure 1
+	assert_output "make-captures: $BATS_TEST_TMPDIR/nonexistent is not a folder"
+}
