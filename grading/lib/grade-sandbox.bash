@@ -1,13 +1,15 @@
 # grade-sandbox.bash - how grading/grade contains student code.
 #
-# Three modes, chosen by prepare_sandbox (GRADE_SANDBOX forces one):
-#   root    each stage runs in its own network and PID namespaces
-#           (unshare), in a pids cgroup, and the server runs as nobody;
+# Namespaces, chosen by prepare_sandbox (GRADE_SANDBOX forces a mode):
+#   root    each stage runs in its own network and PID namespaces (unshare);
 #   userns  not root, but unprivileged user namespaces work: the same
-#           namespaces, without the cgroup or the change of user;
-#   none    process groups, RLIMIT_NPROC and timeouts only.
-# In every mode the whole stage runs under timeout --kill-after, and at the
-# end any process still running the student's program is killed by PID.
+#           namespaces, inside a user namespace;
+#   none    no namespaces: process groups, limits and timeouts only.
+# When root, whatever the mode, the server runs as nobody and each stage
+# runs in a pids cgroup (if one is writable).  In every mode the whole
+# stage runs under timeout --kill-after, the server under RLIMIT_NPROC, and
+# at the end any process still running the student's program is killed
+# by PID.
 
 # Processes (threads count) the student's server may have at once, and
 # the whole stage (bats, the clients and the server) as a backstop.
@@ -30,17 +32,20 @@ prepare_sandbox() {
 	*) echo "grade: GRADE_SANDBOX must be root, userns or none, not \"$sandbox\"" >&2; exit 2 ;;
 	esac
 	cgroup_parent=
-	if [ "$sandbox" = root ]; then
+	if [ "$(id -u)" -eq 0 ]; then
 		cgroup_parent=$(find_pids_cgroup)
 	fi
 }
 
 describe_sandbox() {
 	case $sandbox in
-	root) echo "own network and PID namespaces per stage, server run as nobody${cgroup_parent:+, pids cgroup}" ;;
-	userns) echo "own user, network and PID namespaces per stage" ;;
-	none) echo "process groups and limits only (no namespaces)" ;;
+	root) printf 'own network and PID namespaces per stage' ;;
+	userns) printf 'own user, network and PID namespaces per stage' ;;
+	none) printf 'no namespaces: process groups and limits only' ;;
 	esac
+	[ "$(id -u)" -ne 0 ] || printf ', server run as nobody'
+	[ -z "$cgroup_parent" ] || printf ', pids cgroup'
+	echo
 }
 
 # Prints a writable pids cgroup folder (v1 or v2) to create ours under,
@@ -119,6 +124,7 @@ run_stage_contained() {
 	shift
 	local -a environment=(
 		KIT_ROOT="$kit_root"
+		GRADE_PSOCKETS="$psockets"
 		SERVER_BIN="$work/$stage/build/TCPEchod"
 		SUBMISSION_STAGE_DIR="$submission/$stage"
 		SERVER_WRAPPER="$lib/contain-server"
@@ -128,21 +134,24 @@ run_stage_contained() {
 	case $sandbox in
 	root)
 		sandbox_command=(unshare --net --pid --fork --kill-child --mount-proc)
-		environment+=(GRADE_NEW_NETWORK=yes SERVER_USER=nobody SERVER_GROUP=nogroup)
-		if [ -n "$cgroup_parent" ]; then
-			stage_cgroup="$cgroup_parent/kit-grade.$$.$stage"
-			if make_cgroup "$stage_cgroup" "$STAGE_MAX_PROCESSES" &&
-				make_cgroup "$stage_cgroup/server" "$SERVER_MAX_PROCESSES"; then
-				environment+=(SERVER_CGROUP="$stage_cgroup/server")
-			else
-				empty_and_remove_cgroup "$stage_cgroup"
-				stage_cgroup=
-			fi
-		fi ;;
+		environment+=(GRADE_NEW_NETWORK=yes) ;;
 	userns)
 		sandbox_command=(unshare --user --map-root-user --net --pid --fork --kill-child --mount-proc)
 		environment+=(GRADE_NEW_NETWORK=yes) ;;
 	esac
+	if [ "$(id -u)" -eq 0 ]; then
+		environment+=(SERVER_USER=nobody SERVER_GROUP=nogroup)
+	fi
+	if [ -n "$cgroup_parent" ]; then
+		stage_cgroup="$cgroup_parent/kit-grade.$$.$stage"
+		if make_cgroup "$stage_cgroup" "$STAGE_MAX_PROCESSES" &&
+			make_cgroup "$stage_cgroup/server" "$SERVER_MAX_PROCESSES"; then
+			environment+=(SERVER_CGROUP="$stage_cgroup/server")
+		else
+			empty_and_remove_cgroup "$stage_cgroup"
+			stage_cgroup=
+		fi
+	fi
 	(
 		# Join the stage's cgroup first: everything started from here is in it.
 		[ -z "$stage_cgroup" ] || echo 0 >"$stage_cgroup/cgroup.procs"

@@ -14,6 +14,9 @@
 load "$KIT_ROOT/grading/lib/server.bash"
 bats_load_library bats-support
 
+# The grader builds its own copy of psockets2's clients.
+PSOCKETS=${GRADE_PSOCKETS:-$PSOCKETS}
+
 HANDOUT="labs/$STAGE/README.md"
 
 # Seconds a client waits for an echo before it calls the server silent.
