@@ -57,10 +57,11 @@ handout_has_section() {
 
 # Processes that might be left by a grading run: those of the user
 # nobody (the sandbox's server user) and those running a program from the
-# grader's work folder under $1.
+# grader's work folder under $1.  Zombies do not count: they are dead, and
+# reaping an orphan is its new parent's job (init's).
 processes_left_by_grading() {
 	local pid exe
-	ps -u nobody -o pid= 2>/dev/null | tr -d ' '
+	ps -u nobody -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }'
 	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
 		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
 		case $exe in "$1"/*) echo "$pid" ;; esac
