@@ -4,6 +4,9 @@
 #     make demo      build, then send a message through the echo server
 #     make test      run the kit's whole test suite
 #     make sanitize  build with AddressSanitizer/UBSan and run the tests
+#     make grade     grade solutions/ (make grade SUBMISSION=path LAB=03)
+#     make soak      grade solutions/ 20 times under CPU load: any flake?
+#     make bench     time the grading of every stage of solutions/
 #     make clean     remove everything make built
 # Add to the compiler flags with CFLAGS (make CFLAGS=-Werror) and change
 # compiler with CC (make CC=clang).
@@ -29,6 +32,17 @@ demo: all
 
 test: all
 	grading/run-tests
+
+# make grade: grading/grade on SUBMISSION (default solutions/), LAB
+# limits it to one stage (03 or 03-reaper); see grading/README.md.
+grade:
+	grading/grade $(if $(LAB),--lab $(LAB)) $(SUBMISSION)
+
+soak:
+	grading/soak
+
+bench:
+	grading/bench $(SUBMISSION)
 
 # make sanitize: the kit's own programs (psockets2, processes, threads)
 # rebuilt with AddressSanitizer and UBSan and their tests run.  Every
@@ -56,4 +70,4 @@ clean:
 	$(MAKE) -C psockets2 clean
 	for dir in $(DIRS); do $(MAKE) -C $$dir clean || exit 1; done
 
-.PHONY: all setup demo test sanitize clean psockets2 $(DIRS)
+.PHONY: all setup demo test grade soak bench sanitize clean psockets2 $(DIRS)

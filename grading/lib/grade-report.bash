@@ -31,7 +31,7 @@ report_human() {
 	function indent(text, prefix) { gsub(/\n/, "\n" prefix, text); return prefix text }
 	function end_stage() {
 		if (current == "") return
-		printf "  %s: %d/%d\n\n", current, stage_score, stage_max
+		printf "  %s: %d/%d (graded in %s s)\n\n", current, stage_score, stage_max, read_file(work "/" current "/seconds")
 	}
 	BEGIN { printf "Grading %s\n(sandbox: %s)\n\n", submission, sandbox }
 	{

@@ -37,13 +37,13 @@ teardown() {
 	serve_clients_in_turn 1 || true
 	fds_before=$(count_fds_of "$SERVER_PID")
 	serve_clients_in_turn 20 ||
-		lose_points_because "of 20 clients one after another, one got no echo" "Who closes what after fork" "Check the echo first."
+		lose_points_because "of 20 clients one after another, one got no echo" "Who holds which descriptor" "Check the echo first."
 	wait_until 3 eval '[ "$(count_state "$PORT" CLOSE_WAIT)" -eq 0 ]' || true
 	close_waits=$(count_state "$PORT" CLOSE_WAIT)
 	fds_after=$(count_fds_of "$SERVER_PID")
 	[ "$close_waits" -eq 0 ] && [ "$fds_after" -le "$fds_before" ] ||
 		lose_points_because "after 20 clients: $close_waits connection(s) in CLOSE_WAIT, the parent's descriptors went from $fds_before to $fds_after" \
-			"Who closes what after fork" \
+			"Who holds which descriptor" \
 			"After fork() the parent must close() its copy of the connected socket, or the connection is never fully closed."
 }
 
@@ -51,12 +51,12 @@ teardown() {
 	local child inode
 	open_client
 	client_gets_echo "$CLIENT" "who holds the listener?" ||
-		lose_points_because "a client got no echo" "Who closes what after fork" "Check the echo first."
+		lose_points_because "a client got no echo" "Who holds which descriptor" "Check the echo first."
 	for child in $(ps -o pid= --ppid "$SERVER_PID"); do
 		for inode in $(listening_socket_inodes); do
 			! holds_socket "$child" "$inode" ||
 				lose_points_because "the child $child serving a client still holds the listening socket (socket:[$inode])" \
-					"Who closes what after fork" \
+					"Who holds which descriptor" \
 					"The child serves one client only: close() the listening socket first thing in the child."
 		done
 	done
