@@ -50,7 +50,7 @@ second line" ] ||
 	# while a client is connected, then let the client close.
 	open_client
 	client_gets_echo "$CLIENT" "before the restart" ||
-		lose_points_because "a client got no echo" "TIME_WAIT sits on the side that closed first" "Check the echo first."
+		lose_points_because "a client got no echo" "TIME_WAIT sits on the side that closed first" "The echo itself fails here: make the echo tests pass first."
 	stop_server
 	close_client "$CLIENT"
 	wait_until 2 eval '[ "$(count_state "$PORT" TIME_WAIT)" -gt 0 ]' || true
@@ -66,7 +66,7 @@ second line" ] ||
 @test "closes its side when the client leaves (no CLOSE_WAIT on the server)" {
 	open_client
 	client_gets_echo "$CLIENT" "leaving now" ||
-		lose_points_because "a client got no echo" "The echo loop" "Check the echo first."
+		lose_points_because "a client got no echo" "The echo loop" "The echo itself fails here: make the echo tests pass first."
 	close_client "$CLIENT"
 	wait_until 3 eval '[ "$(count_state "$PORT" CLOSE_WAIT)" -eq 0 ]' ||
 		lose_points_because "$(count_state "$PORT" CLOSE_WAIT) connection(s) in CLOSE_WAIT on the server's port 3 s after the client closed" \

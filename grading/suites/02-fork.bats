@@ -27,7 +27,7 @@ teardown() {
 @test "serves two clients at the same time" {
 	open_client
 	client_gets_echo "$CLIENT" "first client, staying" ||
-		lose_points_because "the first client got no echo" "Fork a child per client" "Check the echo first."
+		lose_points_because "the first client got no echo" "Fork a child per client" "The echo itself fails here: make the echo tests pass first."
 	expect_echo 127.0.0.1 "second client" "Fork a child per client" \
 		"While one client is connected, a second must be served too: fork() after accept() and let the child echo while the parent goes back to accept()."
 }
@@ -37,7 +37,7 @@ teardown() {
 	serve_clients_in_turn 1 || true
 	fds_before=$(count_fds_of "$SERVER_PID")
 	serve_clients_in_turn 20 ||
-		lose_points_because "of 20 clients one after another, one got no echo" "Who holds which descriptor" "Check the echo first."
+		lose_points_because "of 20 clients one after another, one got no echo" "Who holds which descriptor" "The echo itself fails here: make the echo tests pass first."
 	wait_until 3 eval '[ "$(count_state "$PORT" CLOSE_WAIT)" -eq 0 ]' || true
 	close_waits=$(count_state "$PORT" CLOSE_WAIT)
 	fds_after=$(count_fds_of "$SERVER_PID")
@@ -51,7 +51,7 @@ teardown() {
 	local child inode
 	open_client
 	client_gets_echo "$CLIENT" "who holds the listener?" ||
-		lose_points_because "a client got no echo" "Who holds which descriptor" "Check the echo first."
+		lose_points_because "a client got no echo" "Who holds which descriptor" "The echo itself fails here: make the echo tests pass first."
 	for child in $(ps -o pid= --ppid "$SERVER_PID"); do
 		for inode in $(listening_socket_inodes); do
 			! holds_socket "$child" "$inode" ||
@@ -65,7 +65,7 @@ teardown() {
 @test "each child exits when its client leaves (none falls back into the accept loop)" {
 	local live
 	serve_clients_in_turn 3 ||
-		lose_points_because "of 3 clients one after another, one got no echo" "Fork a child per client" "Check the echo first."
+		lose_points_because "of 3 clients one after another, one got no echo" "Fork a child per client" "The echo itself fails here: make the echo tests pass first."
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	live=$(count_live_children_of "$SERVER_PID")
 	[ "$live" -eq 0 ] ||

@@ -23,57 +23,57 @@ expect_no_children_after() {
 }
 
 @test "echoes a line of text over IPv4 and IPv6" {
-	expect_echo 127.0.0.1 "hello over IPv4" "Zombies" \
+	expect_echo 127.0.0.1 "hello over IPv4" "Write the reaper" \
 		"The child reads from the connected socket and writes back what it read."
-	expect_echo ::1 "hello over IPv6" "Zombies" \
+	expect_echo ::1 "hello over IPv6" "Fix it twice" \
 		"A second client gets no echo after the first left: is accept() retried when a signal interrupts it?"
 }
 
 @test "echoes 1 MiB of binary data byte for byte" {
-	expect_binary_echo "Zombies" \
+	expect_binary_echo "Write the reaper" \
 		"Write back exactly the count read() returned, and loop until read() returns 0."
 }
 
 @test "serves two clients at the same time" {
 	open_client
 	client_gets_echo "$CLIENT" "first client, staying" ||
-		lose_points_because "the first client got no echo" "Zombies" "Check the echo first."
-	expect_echo 127.0.0.1 "second client" "Zombies" \
+		lose_points_because "the first client got no echo" "Write the reaper" "The echo itself fails here: make the echo tests pass first."
+	expect_echo 127.0.0.1 "second client" "Write the reaper" \
 		"While one client is connected, a second must be served too: one child per client."
 }
 
 @test "no zombie remains after a client leaves" {
-	expect_echo 127.0.0.1 "one client" "Zombies" "Check the echo first."
-	expect_no_children_after "its client left" "Zombies" \
+	expect_echo 127.0.0.1 "one client" "Write the reaper" "The echo itself fails here: make the echo tests pass first."
+	expect_no_children_after "its client left" "Write the reaper" \
 		"Install a SIGCHLD handler that calls waitpid(), so the parent collects each exited child."
 }
 
 @test "no zombies remain after 30 clients disconnect at once" {
 	local complaint
 	complaint=$("$PSOCKETS/TCPBurst" -n 30 -t "$ECHO_WAIT" 127.0.0.1 "$PORT" 2>&1) ||
-		lose_points_because "30 clients at once: $complaint" "One wait is not enough" "Check the echo first."
-	expect_no_children_after "30 clients closed at once" "One wait is not enough" \
+		lose_points_because "30 clients at once: $complaint" "One wait per signal leaves zombies" "The echo itself fails here: make the echo tests pass first."
+	expect_no_children_after "30 clients closed at once" "One wait per signal leaves zombies" \
 		"Signals are not queued: one SIGCHLD may stand for many children. Does your SIGCHLD handler loop on waitpid(-1, ..., WNOHANG)?"
 }
 
 @test "keeps serving while another client stays connected (the handler never blocks)" {
 	open_client
 	client_gets_echo "$CLIENT" "first client, staying" ||
-		lose_points_because "the first client got no echo" "A handler must not block" "Check the echo first."
-	expect_echo 127.0.0.1 "second client, leaving" "A handler must not block" "Check the echo first."
+		lose_points_because "the first client got no echo" "A blocking handler freezes the server" "The echo itself fails here: make the echo tests pass first."
+	expect_echo 127.0.0.1 "second client, leaving" "A blocking handler freezes the server" "The echo itself fails here: make the echo tests pass first."
 	# Let the second client's child exit and its SIGCHLD be handled.
 	wait_until 2 eval '[ "$(count_children_of "$SERVER_PID")" -le 1 ]' || true
-	expect_echo 127.0.0.1 "third client" "A handler must not block" \
+	expect_echo 127.0.0.1 "third client" "A blocking handler freezes the server" \
 		"While a client is still connected, the handler must not wait for its child: pass WNOHANG to waitpid()."
 }
 
 @test "keeps accepting after a child exits (accept retried on EINTR)" {
-	expect_echo 127.0.0.1 "first client" "Interrupted system calls" "Check the echo first."
+	expect_echo 127.0.0.1 "first client" "Fix it twice" "The echo itself fails here: make the echo tests pass first."
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	server_is_running ||
 		lose_points_because "the server exited once its first client's child ended; it said: $(tail -c 300 "$SERVER_LOG")" \
-			"Interrupted system calls" \
+			"Fix it twice" \
 			"SIGCHLD interrupts accept(), which fails with EINTR: retry it (loop, or SA_RESTART in sa_flags)."
-	expect_echo 127.0.0.1 "second client" "Interrupted system calls" \
+	expect_echo 127.0.0.1 "second client" "Fix it twice" \
 		"SIGCHLD interrupts accept(), which fails with EINTR: retry it (loop, or SA_RESTART in sa_flags)."
 }

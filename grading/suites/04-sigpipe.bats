@@ -52,10 +52,10 @@ reset_complaints() {
 	local lines_before lines_per_client
 	# A server may log every client: count what an ordinary client adds, so
 	# that only a report beyond that counts.
-	expect_echo 127.0.0.1 "first client" "SIGPIPE" "Check the echo first."
+	expect_echo 127.0.0.1 "first client" "SIGPIPE" "The echo itself fails here: make the echo tests pass first."
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	lines_before=$(wc -l <"$SERVER_LOG")
-	expect_echo 127.0.0.1 "second client" "SIGPIPE" "Check the echo first."
+	expect_echo 127.0.0.1 "second client" "SIGPIPE" "The echo itself fails here: make the echo tests pass first."
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	lines_per_client=$(($(wc -l <"$SERVER_LOG") - lines_before))
 	lines_before=$(wc -l <"$SERVER_LOG")
@@ -79,7 +79,7 @@ reset_complaints() {
 @test "other clients are undisturbed while 20 clients reset" {
 	open_client
 	client_gets_echo "$CLIENT" "before the resets" ||
-		lose_points_because "a client got no echo" "SIGPIPE" "Check the echo first."
+		lose_points_because "a client got no echo" "SIGPIPE" "The echo itself fails here: make the echo tests pass first."
 	reset_clients 20
 	client_gets_echo "$CLIENT" "after the resets" ||
 		lose_points_because "a client connected throughout got no echo after 20 other clients reset$(reset_complaints)" \

@@ -27,7 +27,7 @@ teardown() {
 @test "serves two clients at the same time" {
 	open_client
 	client_gets_echo "$CLIENT" "first client, staying" ||
-		lose_points_because "the first client got no echo" "A thread per client" "Check the echo first."
+		lose_points_because "the first client got no echo" "A thread per client" "The echo itself fails here: make the echo tests pass first."
 	expect_echo 127.0.0.1 "second client" "A thread per client" \
 		"While one client is connected, a second must be served too: one thread per client."
 }
@@ -52,7 +52,7 @@ teardown() {
 	size_before=$(vm_size_kb_of "$SERVER_PID")
 	serve_clients_in_turn 200 ||
 		lose_points_because "of 200 clients one after another, one got no echo" \
-			"Detached threads" "Check the echo first."
+			"Detached threads" "The echo itself fails here: make the echo tests pass first."
 	size_after=$(vm_size_kb_of "$SERVER_PID")
 	# A thread neither detached nor joined keeps its stack (8 MiB by
 	# default) mapped after it ends: 200 of them are over 1.5 GiB.
@@ -66,7 +66,7 @@ teardown() {
 	local threads_before threads_after
 	threads_before=$(count_threads_of "$SERVER_PID")
 	hold_clients 5 ||
-		lose_points_because "one of 5 clients got no echo" "A thread per client" "Check the echo first."
+		lose_points_because "one of 5 clients got no echo" "A thread per client" "The echo itself fails here: make the echo tests pass first."
 	close_held_clients
 	wait_until 3 eval '[ "$(count_threads_of "$SERVER_PID")" -le "$threads_before" ]' || true
 	threads_after=$(count_threads_of "$SERVER_PID")
