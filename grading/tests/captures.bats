@@ -33,7 +33,7 @@ needs_recorded_captures() {
 # ports) against one reference server per port while capturing those
 # ports, into $CAPTURES/CASE/NAME.
 record() {
-	local case=$1 name=$2 ports=$3 scenario=$4 port filter= pgids=()
+	local case=$1 name=$2 ports=$3 scenario=$4 port filter='' pgids=()
 	mkdir -p "$CAPTURES/$case"
 	for port in $ports; do
 		start_server_on "$port" "$PSOCKETS/TCPEchod" "$port"
@@ -42,6 +42,7 @@ record() {
 	done
 	# shellcheck disable=SC2086 # the filter is several words on purpose
 	start_capture lo "$CAPTURES/$case/$name" $filter
+	# shellcheck disable=SC2086 # one argument per port
 	"$scenario" $ports
 	stop_capture
 	for SERVER_PGID in "${pgids[@]}"; do
