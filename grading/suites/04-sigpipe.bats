@@ -37,14 +37,14 @@ reset_complaints() {
 }
 
 @test "echoes a line of text over IPv4 and IPv6" {
-	expect_echo 127.0.0.1 "hello over IPv4" "A client that resets" \
+	expect_echo 127.0.0.1 "hello over IPv4" "Check" \
 		"The child reads from the connected socket and writes back what it read."
-	expect_echo ::1 "hello over IPv6" "A client that resets" \
+	expect_echo ::1 "hello over IPv6" "Check" \
 		"Listen with passiveTCP: one IPv6 socket that also takes IPv4 clients."
 }
 
 @test "echoes 1 MiB of binary data byte for byte" {
-	expect_binary_echo "A client that resets" \
+	expect_binary_echo "Check" \
 		"Write back exactly the count read() returned, and loop until read() returns 0."
 }
 
@@ -52,17 +52,17 @@ reset_complaints() {
 	local lines_before lines_per_client
 	# A server may log every client: count what an ordinary client adds, so
 	# that only a report beyond that counts.
-	expect_echo 127.0.0.1 "first client" "SIGPIPE" "The echo itself fails here: make the echo tests pass first."
+	expect_echo 127.0.0.1 "first client" "Make SIGPIPE harmless" "The echo itself fails here: make the echo tests pass first."
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	lines_before=$(wc -l <"$SERVER_LOG")
-	expect_echo 127.0.0.1 "second client" "SIGPIPE" "The echo itself fails here: make the echo tests pass first."
+	expect_echo 127.0.0.1 "second client" "Make SIGPIPE harmless" "The echo itself fails here: make the echo tests pass first."
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	lines_per_client=$(($(wc -l <"$SERVER_LOG") - lines_before))
 	lines_before=$(wc -l <"$SERVER_LOG")
 	reset_clients 1
 	wait_until 3 eval '[ "$(wc -l <"$SERVER_LOG")" -gt $((lines_before + lines_per_client)) ]' ||
 		lose_points_because "no report on the server's standard error within 3 s of a client resetting mid-transfer$(reset_complaints)" \
-			"SIGPIPE" \
+			"Make SIGPIPE harmless" \
 			"Writing to a reset connection raises SIGPIPE, which kills the child silently. Ignore SIGPIPE (write then fails with EPIPE) and report the error on stderr."
 }
 
@@ -70,20 +70,20 @@ reset_complaints() {
 	reset_clients 20
 	server_is_running ||
 		lose_points_because "the server exited while 20 clients reset$(reset_complaints); it said: $(tail -c 300 "$SERVER_LOG" | tr '\n' ' ')" \
-			"SIGPIPE" \
+			"Make SIGPIPE harmless" \
 			"Only the child serving a vanished client may end; the parent keeps accepting."
-	expect_echo 127.0.0.1 "after the resets" "SIGPIPE" \
+	expect_echo 127.0.0.1 "after the resets" "Make SIGPIPE harmless" \
 		"Only the child serving a vanished client may end; the parent keeps accepting."
 }
 
 @test "other clients are undisturbed while 20 clients reset" {
 	open_client
 	client_gets_echo "$CLIENT" "before the resets" ||
-		lose_points_because "a client got no echo" "SIGPIPE" "The echo itself fails here: make the echo tests pass first."
+		lose_points_because "a client got no echo" "The others are never affected" "The echo itself fails here: make the echo tests pass first."
 	reset_clients 20
 	client_gets_echo "$CLIENT" "after the resets" ||
 		lose_points_because "a client connected throughout got no echo after 20 other clients reset$(reset_complaints)" \
-			"SIGPIPE" \
+			"The others are never affected" \
 			"A reset concerns one connection: handle it in the child serving that client, and end only that child."
 }
 
@@ -94,6 +94,6 @@ reset_complaints() {
 	zombies=$(count_zombies_of "$SERVER_PID")
 	[ "$zombies" -eq 0 ] && [ "$(count_children_of "$SERVER_PID")" -eq 0 ] ||
 		lose_points_because "$zombies zombie(s) and $(count_live_children_of "$SERVER_PID") live child(ren) 3 s after 20 clients reset$(reset_complaints)" \
-			"SIGPIPE" \
+			"Make SIGPIPE harmless" \
 			"Children that end on an error must be reaped too: keep the SIGCHLD handler of stage 03."
 }
