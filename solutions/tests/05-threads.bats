@@ -69,7 +69,10 @@ teardown() {
 	local before
 	before=$(count_fds_of "$SERVER_PID")
 	echo_clients_one_by_one 100
-	wait_until 5 eval '[ "$(count_fds_of "$SERVER_PID")" -eq "$before" ]'
+	wait_until 5 eval '[ "$(count_fds_of "$SERVER_PID")" -eq "$before" ]' || {
+		echo "descriptors: $before before 100 clients, $(count_fds_of "$SERVER_PID") after"
+		return 1
+	}
 }
 
 @test "solution 05 survives 20 resetting clients (SIGPIPE is still ignored)" {
