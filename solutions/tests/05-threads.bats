@@ -57,8 +57,10 @@ teardown() {
 	before=$(vm_size_kb_of "$SERVER_PID")
 	echo_clients_one_by_one 200
 	after=$(vm_size_kb_of "$SERVER_PID")
-	# One thread stack is 8 MiB by default: less than that is no leak.
-	if [ $((after - before)) -ge 8192 ]; then
+	# A thread stack is 8 MiB by default: 200 leaked stacks add 1.6 GB.
+	# glibc keeps a few ended threads' stacks for reuse (up to 40 MiB),
+	# and a busy machine may make a few more threads overlap: allow 100 MiB.
+	if [ $((after - before)) -ge 102400 ]; then
 		echo "VmSize grew from $before kB to $after kB over 200 clients"
 		return 1
 	fi
