@@ -54,10 +54,19 @@ start_silent_server() {
 }
 
 @test "TCPBurst rejects bad arguments with exit 1 and shows usage on --help" {
-	for args in "-n 0 localhost" "-n 1001 localhost" "-n x localhost" "-t 0 localhost" "" "-q localhost" "a b c"; do
+	# Nothing listens on $PORT: a bad argument taken as good would show as
+	# "Connection refused", not as the message we look for.
+	for args in "-n 0" "-n 1001" "-n x" "-t 0" "-t 3601" "-q"; do
+		# shellcheck disable=SC2086 # split the argument list on purpose
+		run timeout 10 "$PSOCKETS/TCPBurst" $args 127.0.0.1 "$PORT"
+		assert_failure 1
+		assert_output --regexp 'TCPBurst: bad (count|timeout) |usage: TCPBurst'
+	done
+	for args in "" "a b c"; do
 		# shellcheck disable=SC2086 # split the argument list on purpose
 		run timeout 10 "$PSOCKETS/TCPBurst" $args
 		assert_failure 1
+		assert_output --partial "usage: TCPBurst"
 	done
 	run timeout 10 "$PSOCKETS/TCPBurst" --help
 	assert_success
@@ -94,10 +103,17 @@ start_silent_server() {
 }
 
 @test "TCPHold rejects bad arguments with exit 1 and shows usage on --help" {
-	for args in "-n 0 localhost" "-n 1001 localhost" "-s 0 localhost" "-s 3601 localhost" "-s x localhost" "" "a b c"; do
+	for args in "-n 0" "-n 1001" "-s 0" "-s 3601" "-s x" "-q"; do
+		# shellcheck disable=SC2086 # split the argument list on purpose
+		run timeout 10 "$PSOCKETS/TCPHold" $args 127.0.0.1 "$PORT"
+		assert_failure 1
+		assert_output --regexp 'TCPHold: bad (count|time) |usage: TCPHold'
+	done
+	for args in "" "a b c"; do
 		# shellcheck disable=SC2086 # split the argument list on purpose
 		run timeout 10 "$PSOCKETS/TCPHold" $args
 		assert_failure 1
+		assert_output --partial "usage: TCPHold"
 	done
 	run timeout 10 "$PSOCKETS/TCPHold" --help
 	assert_success
@@ -117,10 +133,17 @@ start_silent_server() {
 }
 
 @test "TCPReset rejects bad arguments with exit 1 and shows usage on --help" {
-	for args in "-n 0 localhost" "-n 1001 localhost" "-n x localhost" "" "-t 1 localhost" "a b c"; do
+	for args in "-n 0" "-n 1001" "-n x" "-t 1"; do
+		# shellcheck disable=SC2086 # split the argument list on purpose
+		run timeout 10 "$PSOCKETS/TCPReset" $args 127.0.0.1 "$PORT"
+		assert_failure 1
+		assert_output --regexp 'TCPReset: bad count |usage: TCPReset'
+	done
+	for args in "" "a b c"; do
 		# shellcheck disable=SC2086 # split the argument list on purpose
 		run timeout 10 "$PSOCKETS/TCPReset" $args
 		assert_failure 1
+		assert_output --partial "usage: TCPReset"
 	done
 	run timeout 10 "$PSOCKETS/TCPReset" --help
 	assert_success
