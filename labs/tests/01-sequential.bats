@@ -34,13 +34,6 @@ teardown() {
 	assert_failure
 }
 
-@test "starting point 01 restarts after a client that closed first (TIME_WAIT is on the client's side)" {
-	echo_line 127.0.0.1
-	stop_server
-	assert_equal "$(count_state "$PORT" TIME_WAIT server)" 0
-	start_server_on "$PORT" "$STAGE/TCPEchod" "$PORT"
-}
-
 @test "starting point 01 cannot restart while its own side is in TIME_WAIT (no SO_REUSEADDR)" {
 	hold_connections 1 -e
 	stop_server
