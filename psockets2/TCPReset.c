@@ -7,17 +7,20 @@
  * child dies of it, silently; a server that ignores or catches SIGPIPE sees
  * write() fail with EPIPE and can report it.
  *
- * Why the careful timing: Linux raises SIGPIPE only if the reset (RST)
- * arrives after the client's FIN.  An RST on an open connection makes the
- * next write fail with ECONNRESET and no signal at all.  So each of the N
- * times (default 1) this client
+ * Why the careful timing (Linux): an RST that arrives while the connection
+ * is open makes the child's next write fail with ECONNRESET, and no signal
+ * is raised.  Only an RST that arrives after our FIN (the server's side in
+ * CLOSE_WAIT) makes it fail with EPIPE and raise SIGPIPE.  Data already
+ * queued for the child survives the RST.  So each of the N times
+ * (default 1) this client
  *   1. sends data without reading the echo, until the server stops taking
  *      it: the child is now stuck in write() with our data still queued;
  *   2. sends FIN (shutdown) and reads a little echo, just enough to let
  *      the FIN through; the server's side is now in CLOSE_WAIT;
  *   3. closes with SO_LINGER {1, 0}: the kernel sends RST, not FIN.
  * The child then reads more of our data, writes it back, and that write
- * gets EPIPE (and SIGPIPE).
+ * gets EPIPE (and SIGPIPE).  Each reset takes about a third of a second:
+ * step 1 waits STALL_MS to be sure the server has stopped taking data.
  *
  * Try it:  ./TCPReset -n 5 localhost 8080     (with a lab 04 server running)
  */

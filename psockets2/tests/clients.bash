@@ -7,7 +7,7 @@
 # $HOLD_OUTPUT; sets HOLD_PGID.
 start_holding() {
 	HOLD_OUTPUT="$BATS_TEST_TMPDIR/hold.out"
-	setsid timeout --kill-after=2 60 "$PSOCKETS/TCPHold" "$@" \
+	setsid timeout --kill-after=10 60 "$PSOCKETS/TCPHold" "$@" \
 		</dev/null >"$HOLD_OUTPUT" 2>&1 3>&- &
 	HOLD_PGID=$!
 }
