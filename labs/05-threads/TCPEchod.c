@@ -105,7 +105,8 @@ static void serve_in_child(int listen_fd, int conn_fd)
     /* The child has its own copy.  Ours must go, or the connection stays
      * open after the child closes it (the client never sees end-of-file)
      * and the parent runs out of descriptors. */
-    close(conn_fd);
+    if (close(conn_fd) < 0)
+        fprintf(stderr, "TCPEchod: close: %s\n", strerror(errno));
 }
 
 static void usage(FILE *out, const char *port, int status)
