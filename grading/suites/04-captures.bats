@@ -16,6 +16,6 @@ setup() {
 	if ! verdict=$(cd "$SUBMISSION_STAGE_DIR" && "$KIT_ROOT/grading/check-capture" reset.pcap); then
 		lose_points_because "$(echo "$verdict" | head -n 1)" \
 			"Capture the reset" \
-			"Record it again as that section shows; ../../grading/check-capture reset.pcap checks it before you submit."
+			"Record it as that section shows; ../../grading/check-capture reset.pcap checks it before you submit."
 	fi
 }
