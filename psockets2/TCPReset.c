@@ -96,6 +96,19 @@ static void shrink_buffers(int fd)
         errexit("TCPReset: fcntl O_NONBLOCK: %s\n", strerror(errno));
 }
 
+/* Until the first echo arrives, the server may still be starting the
+ * child (fork takes a while on a busy machine): no room then means that
+ * no one is reading yet, not that the child is stuck. */
+static int echo_has_arrived(int fd)
+{
+    struct pollfd pfd = { fd, POLLIN, 0 };
+    int ready = poll(&pfd, 1, 0);
+
+    if (ready < 0 && errno != EINTR)
+        errexit("TCPReset: poll: %s\n", strerror(errno));
+    return ready > 0;
+}
+
 /* Step 1: we never read, so the echo fills our receive buffer, then the
  * server's send buffer; the child blocks in write() and stops reading, and
  * our data piles up in its receive buffer until no more fits.  Returns 0,
@@ -118,10 +131,10 @@ static int send_until_server_stalls(int fd)
 
         if (ready < 0 && errno != EINTR)
             errexit("TCPReset: poll: %s\n", strerror(errno));
-        if (ready == 0)
+        if (ready == 0 && echo_has_arrived(fd))
             return 0;           /* no room for STALL_MS: stalled */
-        if (ready < 0)
-            continue;
+        if (ready <= 0)
+            continue;           /* interrupted, or no child reading yet */
         written = write(fd, data, sizeof data);
         if (written < 0 && errno != EAGAIN && errno != EWOULDBLOCK
             && errno != EINTR)
