@@ -76,3 +76,14 @@ setup() {
 	assert_output --regexp "hint: .* See labs/01-sequential/README.md, '[^']+'\."
 	refute_output --partial "in test file"
 }
+
+@test "a stage cut off by its time limit fails the tests that did not run, and says why" {
+	local started elapsed
+	started=$(date +%s)
+	run env GRADE_STAGE_TIME_LIMIT=4 "$GRADE" --lab 04 --format tap 3>&-
+	elapsed=$(($(date +%s) - started))
+	echo "$output"
+	assert_failure 1
+	assert_output --partial "# did not run: the stage's tests were stopped after 4 s"
+	[ "$elapsed" -le 30 ] || fail "grading took $elapsed s with a 4 s stage limit"
+}
