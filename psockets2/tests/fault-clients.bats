@@ -12,6 +12,10 @@ setup() {
 
 teardown() {
 	stop_holding || true
+	if [ -n "${BURST_PGID:-}" ]; then
+		kill -TERM -- "-$BURST_PGID" 2>/dev/null || true
+		wait "$BURST_PGID" 2>/dev/null || true
+	fi
 	# A stopped server (SIGSTOP) would take SIGTERM only once continued.
 	[ -z "${SERVER_PGID:-}" ] || kill -CONT -- "-$SERVER_PGID" 2>/dev/null || true
 	stop_server
@@ -38,10 +42,9 @@ start_silent_server() {
 @test "TCPBurst holds all N connections open at once" {
 	start_silent_server
 	setsid timeout 30 "$PSOCKETS/TCPBurst" -n 20 -t 5 ::1 "$PORT" >/dev/null 2>&1 3>&- &
-	local burst=$!
+	BURST_PGID=$!
 	wait_until 4 eval '[ "$(count_state "$PORT" ESTABLISHED client)" -eq 20 ]' ||
 		fail "expected 20 connections open at once, saw $(count_state "$PORT" ESTABLISHED client)"
-	wait "$burst" || true
 }
 
 @test "TCPBurst counts the clients that got no echo, within -t seconds, and exits 1" {
