@@ -34,9 +34,9 @@ test: all
 	grading/run-tests
 
 # make grade: grading/grade on SUBMISSION (default solutions/), LAB
-# limits it to one stage (03 or 03-reaper); see grading/README.md.
+# limits it to some stages (LAB=03 or LAB="01 03-reaper"); see grading/README.md.
 grade:
-	grading/grade $(if $(LAB),--lab $(LAB)) $(SUBMISSION)
+	grading/grade $(foreach lab,$(LAB),--lab $(lab)) $(SUBMISSION)
 
 soak:
 	grading/soak
