@@ -32,7 +32,10 @@ start_stage_server() {
 }
 
 # lose_points_because SEEN SECTION HINT: fails the test with what was seen
-# and a hint pointing to SECTION of the stage's handout.
+# and a hint pointing to SECTION of the stage's handout.  SECTION is a
+# heading or a bold step title of the handout, as written there, without
+# its final full stop; HINT is a sentence (grading/tests/grader-rubric.bats
+# checks every SECTION exists, telling them apart by that punctuation).
 lose_points_because() {
 	fail "seen: $1
 hint: $3 See $HANDOUT, '$2'."

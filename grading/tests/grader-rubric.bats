@@ -59,3 +59,17 @@ stages() {
 	done
 	[ -z "$problems" ] || fail "$problems"
 }
+
+@test "every handout section the suites' hints name exists in that handout" {
+	# Convention (grading/lib/suite.bash): a section name is a capitalised
+	# string without final punctuation; hints and messages are sentences.
+	local suite stage section problems=
+	for suite in "$KIT_ROOT"/grading/suites/*.bats; do
+		stage=$(stages | grep "^$(basename "$suite" | cut -c1-2)-")
+		while read -r section; do
+			handout_has_section "labs/$stage/README.md" "$section" ||
+				problems+="$(basename "$suite"): '$section' is no section of labs/$stage/README.md"$'\n'
+		done < <(grep -oE '"[A-Z][^"$]{0,60}"' "$suite" | grep -vE '[.:?!]"$' | tr -d '"' | sort -u)
+	done
+	[ -z "$problems" ] || fail "$problems"
+}

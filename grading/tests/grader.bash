@@ -67,3 +67,9 @@ processes_left_by_grading() {
 		case $exe in "$1"/*) echo "$pid" ;; esac
 	done
 }
+
+# The most points STAGE can score, from the rubric.
+stage_max() {
+	awk -F'\t' -v stage="$1" '!/^#/ && $1 == stage { sum += $2 } END { print sum + 0 }' \
+		"$KIT_ROOT/grading/rubric"
+}
