@@ -52,13 +52,20 @@ parse_tap() {
 		status = /^not / ? "fail" : "pass"
 		name = $0
 		sub(/^(not )?ok [0-9]+ /, "", name)
+		# A skipped test was not graded: it earns nothing, and says so.
+		skip_reason = ""
+		if (match(name, / # skip.*$/)) {
+			status = "skip"
+			skip_reason = substr(name, RSTART + 8)
+			name = substr(name, 1, RSTART - 1)
+		}
 		ms = 0
 		if (match(name, / in [0-9]+ms$/)) {
 			ms = substr(name, RSTART + 4, RLENGTH - 6)
 			name = substr(name, 1, RSTART - 1)
 		}
-		sub(/ # skip.*$/, "", name)
 		print status "\t" ms "\t" name
+		if (status == "skip") text[++lines] = "skipped, so not graded: " skip_reason
 		next
 	}
 	/^#/ && count {
@@ -93,6 +100,8 @@ record_stage_results() {
 		IFS=$'\t' read -r status ms _ < <(sed -n "${position}p" "$work/$stage/parsed")
 		if [ "$status" = pass ]; then
 			add_result "$stage" pass "$points" "$points" "$ms" "$name" ""
+		elif [ "$status" = skip ]; then
+			add_result "$stage" fail 0 "$points" "$ms" "$name" "$(cat "$work/$stage/tap.$position")"
 		else
 			add_result "$stage" fail 0 "$points" "$ms" "$name" "$(cat "$work/$stage/tap.$position")"
 		fi
