@@ -16,6 +16,9 @@
 SERVER_MAX_PROCESSES=200
 STAGE_MAX_PROCESSES=1000
 
+# The unprivileged user that builds and runs student code when we are root.
+STUDENT_USER=nobody
+
 prepare_sandbox() {
 	sandbox=${GRADE_SANDBOX:-auto}
 	if [ "$sandbox" = auto ]; then
@@ -33,8 +36,17 @@ prepare_sandbox() {
 	esac
 	cgroup_parent=
 	if [ "$(id -u)" -eq 0 ]; then
+		if ! student_group=$(id -gn "$STUDENT_USER" 2>/dev/null); then
+			echo "grade: there is no user $STUDENT_USER to run student code as" >&2
+			exit 2
+		fi
 		cgroup_parent=$(find_pids_cgroup)
 	fi
+}
+
+# as_student COMMAND...: runs COMMAND as the unprivileged student user.
+as_student() {
+	setpriv --reuid="$STUDENT_USER" --regid="$student_group" --clear-groups --no-new-privs "$@"
 }
 
 describe_sandbox() {
@@ -90,9 +102,8 @@ run_as_student_in() {
 	local folder=$1
 	shift
 	if [ "$(id -u)" -eq 0 ]; then
-		chown -R nobody:nogroup "$folder"
-		(cd "$folder" && exec setpriv --reuid=nobody --regid=nogroup --clear-groups \
-			--no-new-privs env HOME=/nonexistent "$@")
+		chown -R "$STUDENT_USER:$student_group" "$folder"
+		(cd "$folder" && as_student env HOME=/nonexistent "$@")
 	else
 		(cd "$folder" && exec "$@")
 	fi
@@ -140,7 +151,7 @@ run_stage_contained() {
 		environment+=(GRADE_NEW_NETWORK=yes) ;;
 	esac
 	if [ "$(id -u)" -eq 0 ]; then
-		environment+=(SERVER_USER=nobody SERVER_GROUP=nogroup)
+		environment+=(SERVER_USER="$STUDENT_USER" SERVER_GROUP="$student_group")
 	fi
 	if [ -n "$cgroup_parent" ]; then
 		stage_cgroup="$cgroup_parent/kit-grade.$$.$stage"
