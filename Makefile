@@ -35,7 +35,7 @@ test: all
 
 # make grade: grading/grade on SUBMISSION (default solutions/), LAB
 # limits it to some stages (LAB=03 or LAB="01 03-reaper"); see grading/README.md.
-grade:
+grade: all
 	grading/grade $(foreach lab,$(LAB),--lab $(lab)) $(SUBMISSION)
 
 soak:

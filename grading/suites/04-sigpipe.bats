@@ -76,9 +76,16 @@ reset_was_reported() {
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	lines_per_client=$(($(wc -l <"$SERVER_LOG") - lines_before))
 	lines_before=$(wc -l <"$SERVER_LOG")
-	reset_clients 1
-	wait_until 3 reset_was_reported ||
-		lose_points_because "no report on the server's standard error within 3 s of a client resetting mid-transfer$(reset_complaints)" \
+	# On a busy machine a reset now and then lands after the child has
+	# echoed everything (nothing left to write, so no SIGPIPE to report):
+	# give it three tries.  A child that dies silently never reports.
+	local attempt
+	for attempt in 1 2 3; do
+		reset_clients 1
+		wait_until 3 reset_was_reported && break
+	done
+	reset_was_reported ||
+		lose_points_because "no report on the server's standard error within 3 s of each of 3 clients resetting mid-transfer$(reset_complaints)" \
 			"Make SIGPIPE harmless" \
 			"Writing to a reset connection raises SIGPIPE, which kills the child silently. Ignore SIGPIPE (write then fails with EPIPE) and report the error on stderr."
 }
