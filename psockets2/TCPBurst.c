@@ -52,17 +52,6 @@ static void usage(FILE *out, int status)
     exit(status);
 }
 
-static int parse_number(const char *text, const char *what, long max)
-{
-    char *end;
-    long number = strtol(text, &end, 10);
-
-    if (*text == '\0' || *end != '\0' || number < 1 || number > max)
-        errexit("TCPBurst: bad %s \"%s\": give a number from 1 to %ld\n",
-                what, text, max);
-    return (int) number;
-}
-
 static double seconds_now(void)
 {
     struct timespec now;
@@ -164,9 +153,9 @@ int main(int argc, char *argv[])
         usage(stdout, EXIT_SUCCESS);
     while ((option = getopt(argc, argv, "n:t:")) != -1) {
         if (option == 'n')
-            count = parse_number(optarg, "count", MAX_CLIENTS);
+            count = number_in_range("TCPBurst", "count", optarg, MAX_CLIENTS);
         else if (option == 't')
-            timeout_seconds = parse_number(optarg, "timeout", 3600);
+            timeout_seconds = number_in_range("TCPBurst", "timeout", optarg, 3600);
         else
             usage(stderr, EXIT_FAILURE);
     }

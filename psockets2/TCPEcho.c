@@ -53,17 +53,6 @@ static void usage(FILE *out, int status)
     exit(status);
 }
 
-static int parse_seconds(const char *text)
-{
-    char *end;
-    long seconds = strtol(text, &end, 10);
-
-    if (*text == '\0' || *end != '\0' || seconds < 1 || seconds > 86400)
-        errexit("TCPEcho: bad timeout \"%s\": give whole seconds,"
-                " 1 to 86400\n", text);
-    return (int) seconds;
-}
-
 static void read_input(struct transfer *t)
 {
     ssize_t got = read(STDIN_FILENO, t->pending, sizeof t->pending);
@@ -178,7 +167,7 @@ int main(int argc, char *argv[])
     if (argc == 2 && strcmp(argv[1], "--help") == 0)
         usage(stdout, EXIT_SUCCESS);
     if (argc > 2 && strcmp(argv[1], "-t") == 0) {
-        timeout_seconds = parse_seconds(argv[2]);
+        timeout_seconds = number_in_range("TCPEcho", "timeout", argv[2], 86400);
         first = 3;
     }
     if (argc - first < 1 || argc - first > 2 || argv[first][0] == '-')

@@ -49,17 +49,6 @@ static void usage(FILE *out, int status)
     exit(status);
 }
 
-static int parse_number(const char *text, const char *what, long max)
-{
-    char *end;
-    long number = strtol(text, &end, 10);
-
-    if (*text == '\0' || *end != '\0' || number < 1 || number > max)
-        errexit("TCPHold: bad %s \"%s\": give a number from 1 to %ld\n",
-                what, text, max);
-    return (int) number;
-}
-
 static void install_stop_handlers(void)
 {
     struct sigaction action;
@@ -143,9 +132,9 @@ int main(int argc, char *argv[])
         usage(stdout, EXIT_SUCCESS);
     while ((option = getopt(argc, argv, "n:s:e")) != -1) {
         if (option == 'n')
-            count = parse_number(optarg, "count", MAX_CONNECTIONS);
+            count = number_in_range("TCPHold", "count", optarg, MAX_CONNECTIONS);
         else if (option == 's')
-            seconds = parse_number(optarg, "time", 3600);
+            seconds = number_in_range("TCPHold", "time", optarg, 3600);
         else if (option == 'e')
             check_echoes = 1;
         else

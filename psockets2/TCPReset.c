@@ -62,17 +62,6 @@ static void usage(FILE *out, int status)
     exit(status);
 }
 
-static int parse_count(const char *text)
-{
-    char *end;
-    long count = strtol(text, &end, 10);
-
-    if (*text == '\0' || *end != '\0' || count < 1 || count > 1000)
-        errexit("TCPReset: bad count \"%s\": give a number from 1 to"
-                " 1000\n", text);
-    return (int) count;
-}
-
 static double seconds_now(void)
 {
     struct timespec now;
@@ -229,7 +218,7 @@ int main(int argc, char *argv[])
         usage(stdout, EXIT_SUCCESS);
     while ((option = getopt(argc, argv, "n:")) != -1) {
         if (option == 'n')
-            count = parse_count(optarg);
+            count = number_in_range("TCPReset", "count", optarg, 1000);
         else
             usage(stderr, EXIT_FAILURE);
     }

@@ -43,6 +43,12 @@ void errexit(const char *format, ...)
 ssize_t writen(int fd, const void *buf, size_t n);
 ssize_t readn(int fd, void *buf, size_t n);
 
+/* Reads a whole number from 1 to max given to an option (what: "count",
+ * "timeout"...); anything else is reported as "program: bad what ..." and
+ * the program exits. */
+int number_in_range(const char *program, const char *what, const char *text,
+                    int max);
+
 /* The kit's port convention: $LAB_PORT if set, otherwise 8000 + uid % 1000,
  * so students sharing a machine each get their own port ("port 8xxx"). */
 const char *default_port(void);
