@@ -134,7 +134,8 @@ tcp_states() {
 			print $6, l[n], r[m] }'
 	else
 		ss -Htan | awk '{ n = split($4, l, ":"); m = split($5, r, ":");
-			state = $1; sub("ESTAB$", "ESTABLISHED", state); gsub("-", "_", state);
+			state = $1; sub("ESTAB$", "ESTABLISHED", state);
+			sub("FIN-WAIT-", "FIN_WAIT", state); gsub("-", "_", state);
 			sub("UNCONN", "CLOSE", state); print state, l[n], r[m] }'
 	fi
 }

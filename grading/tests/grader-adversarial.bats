@@ -29,16 +29,28 @@ hand_in_hostile() {
 	hand_in "$1" "$2" "$ADVERSARIAL/$3/TCPEchod.c"
 }
 
+# no_process_added_since LIST: no process of the grading's is running
+# that is not in LIST (from processes_left_by_grading).
+no_process_added_since() {
+	[ -z "$(comm -13 <(echo "$1") <(processes_left_by_grading "$GRADE_WORKDIR" | sort))" ]
+}
+
 # grade_within SECONDS SUBMISSION [SANDBOX]: grades in TAP, checks the time
 # bound and that no process is left behind.  Output in $output.
 grade_within() {
-	local bound=$1 submission=$2 before after started elapsed
+	local bound=$1 submission=$2 before after started elapsed tries
 	before=$(processes_left_by_grading "$GRADE_WORKDIR" | sort)
 	started=$(date +%s)
 	run env GRADE_SANDBOX="${3:-auto}" "$GRADE" --format tap "$submission" 3>&-
 	elapsed=$(($(date +%s) - started))
 	echo "$output"
 	[ "$elapsed" -le "$bound" ] || fail "grading took $elapsed s, more than $bound s"
+	# Processes killed with their namespace may take a moment to vanish:
+	# only those still there after 5 s are left behind.
+	for tries in $(seq 1 50); do
+		no_process_added_since "$before" && break
+		sleep 0.1
+	done
 	after=$(processes_left_by_grading "$GRADE_WORKDIR" | sort)
 	[ -z "$(comm -13 <(echo "$before") <(echo "$after"))" ] ||
 		fail "processes left behind: $(comm -13 <(echo "$before") <(echo "$after") | xargs ps -o pid,user,stat,args -p)"
