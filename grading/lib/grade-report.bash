@@ -44,7 +44,8 @@ report_human() {
 		}
 		stage_score += $3; stage_max += $4; score += $3; max += $4
 		if ($2 == "pass") passed++; else failed++
-		if (reason != "") next
+		# The reason of the stage, said once above, stands for the tests it stopped.
+		if (reason != "" && detail_of(NR) == reason) next
 		mark = $2 == "pass" ? paint("32", "✓") : paint("31", "✗")
 		printf "  %s %s  %s/%s\n", mark, $6, $3, $4
 		detail = detail_of(NR)

@@ -4,9 +4,9 @@
 # Every stage adds one line per test to $work/results, tab-separated:
 #     stage  status(pass|fail)  score  max_score  milliseconds  name
 # and the test's explanation (what was seen, the hint) to
-# $work/<stage>/detail.<line number>.  A stage that was not run (not
-# submitted, does not compile, failed the gate) gets its reason in
-# $work/<stage>/reason and every rubric test failed with that reason.
+# $work/<stage>/detail.<line number>.  A stage whose server was not tested
+# (not submitted, does not compile, failed the gate) gets its reason in
+# $work/<stage>/reason, and every test that did not run fails with it.
 
 # rubric_rows STAGE: "points<TAB>name" for each of STAGE's tests.
 rubric_rows() {
@@ -77,31 +77,31 @@ parse_tap() {
 	' "$1"
 }
 
-# record_stage_results STAGE REASON: REASON empty means the suites ran.
+# record_stage_results STAGE REASON: REASON, if not empty, is why the
+# stage's server could not be tested (not submitted, does not compile,
+# failed the gate): every test fails with it.  Otherwise each test is
+# scored from the TAP of the suites.
 record_stage_results() {
-	local stage=$1 reason=$2 points name status ms position cut_off
+	local stage=$1 reason=$2 points name status ms position not_run
+	touch "$work/$stage/tap"
+	parse_tap "$work/$stage/tap" >"$work/$stage/parsed"
 	if [ -n "$reason" ]; then
 		printf '%s\n' "$reason" | clean_text >"$work/$stage/reason"
-		while IFS=$'\t' read -r points name; do
-			add_result "$stage" fail 0 "$points" 0 "$name" "$reason"
-		done < <(rubric_rows "$stage")
-		return
+		not_run=$reason
+	elif [ -f "$work/$stage/timed-out" ]; then
+		not_run="did not run: the stage's tests were stopped after $STAGE_TIME_LIMIT s"
+	else
+		not_run="did not run: bats stopped early$(tail -n 2 "$work/$stage/bats.err" 2>/dev/null | tr '\n' ' ' | sed 's/^./; it said: &/')"
 	fi
-	parse_tap "$work/$stage/tap" >"$work/$stage/parsed"
-	cut_off="did not run: the stage's tests were stopped after $STAGE_TIME_LIMIT s"
-	[ -f "$work/$stage/timed-out" ] ||
-		cut_off="did not run: bats stopped early$(tail -n 2 "$work/$stage/bats.err" 2>/dev/null | tr '\n' ' ' | sed 's/^./; it said: &/')"
 	while IFS=$'\t' read -r points name; do
 		position=$(awk -F'\t' -v name="$name" '$3 == name { print NR; exit }' "$work/$stage/parsed")
 		if [ -z "$position" ]; then
-			add_result "$stage" fail 0 "$points" 0 "$name" "$cut_off"
+			add_result "$stage" fail 0 "$points" 0 "$name" "$not_run"
 			continue
 		fi
 		IFS=$'\t' read -r status ms _ < <(sed -n "${position}p" "$work/$stage/parsed")
 		if [ "$status" = pass ]; then
 			add_result "$stage" pass "$points" "$points" "$ms" "$name" ""
-		elif [ "$status" = skip ]; then
-			add_result "$stage" fail 0 "$points" "$ms" "$name" "$(cat "$work/$stage/tap.$position")"
 		else
 			add_result "$stage" fail 0 "$points" "$ms" "$name" "$(cat "$work/$stage/tap.$position")"
 		fi

@@ -112,14 +112,15 @@ stage_fails_because() {
 	stage_fails_because 05-threads "never listened on port [0-9]+: it exited with status 0"
 }
 
-@test "as an unprivileged user the grader still isolates each stage (user namespaces) and grades in full" {
+@test "as an unprivileged user the grader still isolates each stage (user namespaces) and grades in full, captures included" {
 	id nobody >/dev/null 2>&1 || skip "no user nobody to run as"
 	[ "$(id -u)" -eq 0 ] || skip "needs root to become another user"
 	unshare --user --map-root-user true 2>/dev/null ||
 		skip "this system forbids unprivileged user namespaces"
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups env -u GRADE_WORKDIR HOME=/nonexistent \
-		"$GRADE" --lab 03 --format tap 3>&-
+		"$GRADE" --lab 01 --lab 03 --format tap 3>&-
 	echo "$output"
 	assert_success
+	assert_output --partial "# 01-sequential: $(stage_max 01-sequential)/$(stage_max 01-sequential)"
 	assert_output --partial "# 03-reaper: $(stage_max 03-reaper)/$(stage_max 03-reaper)"
 }
