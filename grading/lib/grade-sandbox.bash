@@ -17,7 +17,10 @@ SERVER_MAX_PROCESSES=200
 STAGE_MAX_PROCESSES=1000
 
 # The unprivileged user that builds and runs student code when we are root.
-STUDENT_USER=nobody
+# grading/grade-class gives each of its parallel jobs a user of its own
+# (GRADE_STUDENT_USER), so that one student's processes never count
+# against another's RLIMIT_NPROC.
+STUDENT_USER=${GRADE_STUDENT_USER:-nobody}
 
 prepare_sandbox() {
 	sandbox=${GRADE_SANDBOX:-auto}
