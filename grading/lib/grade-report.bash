@@ -18,6 +18,7 @@ function read_file(path,    line, text) {
 	return text
 }
 function reason_of(stage) { return read_file(work "/" stage "/reason") }
+function build_of(stage) { return read_file(work "/" stage "/build-note") }
 function detail_of(number) { return read_file(work "/" stage_of[number] "/detail." number) }
 { stage_of[NR] = $1 }
 '
@@ -39,6 +40,7 @@ report_human() {
 			end_stage()
 			current = $1; stage_score = 0; stage_max = 0
 			print paint("1", current)
+			if (build_of(current) != "") print indent("built with " build_of(current), "  ")
 			reason = reason_of(current)
 			if (reason != "") print "  " paint("31", "✗") " " substr(indent(reason, "    "), 5)
 		}
@@ -66,7 +68,10 @@ report_tap() {
 		print "1.." NR
 		for (n = 1; n <= NR; n++) {
 			split(line[n], field, "\t")
-			if (field[1] != current) { end_stage(); current = field[1]; stage_score = 0; stage_max = 0 }
+			if (field[1] != current) {
+				end_stage(); current = field[1]; stage_score = 0; stage_max = 0
+				if (build_of(current) != "") print comment(current " built with " build_of(current))
+			}
 			stage_score += field[3]; stage_max += field[4]; score += field[3]; max += field[4]
 			if (field[2] == "pass") { passed++; status = "ok" } else { failed++; status = "not ok" }
 			printf "%s %d %s: %s (%s/%s points)\n", status, n, field[1], field[6], field[3], field[4]
@@ -94,7 +99,9 @@ report_junit() {
 			stage = name_of[s]
 			printf "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\" timestamp=\"%s\" hostname=\"%s\">\n", \
 				xml(stage), tests[stage], failures[stage], ms[stage] / 1000, now, xml(host)
-			printf "    <properties>\n        <property name=\"score\" value=\"%d\"/>\n        <property name=\"max_score\" value=\"%d\"/>\n    </properties>\n", score[stage], max[stage]
+			printf "    <properties>\n        <property name=\"score\" value=\"%d\"/>\n        <property name=\"max_score\" value=\"%d\"/>\n", score[stage], max[stage]
+			if (build_of(stage) != "") printf "        <property name=\"built with\" value=\"%s\"/>\n", xml(build_of(stage))
+			print "    </properties>"
 			for (n = 1; n <= NR; n++) {
 				split(line[n], field, "\t")
 				if (field[1] != stage) continue
@@ -130,7 +137,13 @@ report_json() {
 			if (field[2] == "pass") passed++; else failed++
 		}
 		printf "{\n  \"score\": %d,\n  \"execution_time\": %d,\n", score, elapsed
-		printf "  \"output\": %s,\n", json(sprintf("%d/%d points; %d passed, %d failed (sandbox: %s)", score, max, passed, failed, sandbox))
+		builds = ""
+		for (n = 1; n <= NR; n++) {
+			split(line[n], field, "\t")
+			if (field[1] != last_stage && build_of(field[1]) != "") builds = builds "\n" field[1] " built with " build_of(field[1])
+			last_stage = field[1]
+		}
+		printf "  \"output\": %s,\n", json(sprintf("%d/%d points; %d passed, %d failed (sandbox: %s)%s", score, max, passed, failed, sandbox, builds))
 		printf "  \"tests\": ["
 		for (n = 1; n <= NR; n++) {
 			split(line[n], field, "\t")

@@ -39,12 +39,14 @@ parse_tap() {
 		# bats trace: "(from function ...", "(in test file ...", then the
 		# failed command, ending in "failed" or "failed with status N".
 		for (i = 1; i <= lines; i++)
-			if (text[i] ~ /^  `.*'"'"' failed( with status [0-9]+)?$/) { first = i + 1; break }
+			if (text[i] ~ /^  `.*'"'"' failed( with status [0-9]+| due to timeout)?$/) { first = i + 1; break }
 		out = details "." count
-		printf "" >out
-		for (i = first; i <= lines; i++) print text[i] >out
+		printf "%s", heading >out
+		# bats kills a test at its time limit, and bash says so.
+		for (i = first; i <= lines; i++) if (!(heading != "" && text[i] == "Terminated")) print text[i] >out
 		close(out)
 		lines = 0
+		heading = ""
 	}
 	/^(not )?ok [0-9]+ / {
 		flush()
@@ -59,13 +61,21 @@ parse_tap() {
 			skip_reason = substr(name, RSTART + 8)
 			name = substr(name, 1, RSTART - 1)
 		}
+		# A test stopped at its time limit (bats: BATS_TEST_TIMEOUT).
+		timed_out = ""
+		if (match(name, / # timeout after [0-9]+s$/)) {
+			timed_out = substr(name, RSTART + 17, RLENGTH - 18)
+			name = substr(name, 1, RSTART - 1)
+		}
 		ms = 0
 		if (match(name, / in [0-9]+ms$/)) {
 			ms = substr(name, RSTART + 4, RLENGTH - 6)
 			name = substr(name, 1, RSTART - 1)
 		}
 		print status "\t" ms "\t" name
-		if (status == "skip") text[++lines] = "skipped, so not graded: " skip_reason
+		heading = ""
+		if (status == "skip") heading = "skipped, so not graded: " skip_reason "\n"
+		if (timed_out != "") heading = "took longer than " timed_out " s, the time limit of one test, and was stopped (the other tests still ran)\n"
 		next
 	}
 	/^#/ && count {
@@ -77,22 +87,32 @@ parse_tap() {
 	' "$1"
 }
 
+# The rubric's tests of STAGE that the suites gave no result for.
+tests_without_results() {
+	rubric_rows "$1" | cut -f2 | grep -vxF -f <(cut -f3 "$work/$1/parsed") || true
+}
+
 # record_stage_results STAGE REASON: REASON, if not empty, is why the
 # stage's server could not be tested (not submitted, does not compile,
 # failed the gate): every test fails with it.  Otherwise each test is
-# scored from the TAP of the suites.
+# scored from the TAP of the suites; a test the grader could not run
+# (bats failed, the stage's backstop was hit) makes the stage's reason a
+# grader error, and grade exits 2.
 record_stage_results() {
 	local stage=$1 reason=$2 points name status ms position not_run
 	touch "$work/$stage/tap"
 	parse_tap "$work/$stage/tap" >"$work/$stage/parsed"
-	if [ -n "$reason" ]; then
-		printf '%s\n' "$reason" | clean_text >"$work/$stage/reason"
-		not_run=$reason
-	elif [ -f "$work/$stage/timed-out" ]; then
-		not_run="did not run: the stage's tests were stopped after $STAGE_TIME_LIMIT s"
-	else
-		not_run="did not run: bats stopped early$(tail -n 2 "$work/$stage/bats.err" 2>/dev/null | tr '\n' ' ' | sed 's/^./; it said: &/')"
+	if [ -z "$reason" ] && [ -f "$work/$stage/timed-out" ]; then
+		reason="grader error: the stage was stopped after $(stage_time_limit "$stage") s, though each of its tests has its own bound ($TEST_TIME_LIMIT s)"
 	fi
+	if [ -z "$reason" ] && [ -s "$work/$stage/bats-failed" ]; then
+		reason="grader error: bats could not run the stage's tests: $(head -n 3 "$work/$stage/bats-failed" | tr '\n' ' ')$(tail -n 2 "$work/$stage/bats.err" 2>/dev/null | tr '\n' ' ' | sed 's/^./; it said: &/')"
+	fi
+	if [ -z "$reason" ] && [ -n "$(tests_without_results "$stage")" ]; then
+		reason="grader error: no result for: $(tests_without_results "$stage" | head -n 3 | tr '\n' ';')$(tail -n 2 "$work/$stage/bats.err" 2>/dev/null | tr '\n' ' ' | sed 's/^./ bats said: &/')"
+	fi
+	[ -z "$reason" ] || printf '%s\n' "$reason" | clean_text >"$work/$stage/reason"
+	not_run=$reason
 	while IFS=$'\t' read -r points name; do
 		position=$(awk -F'\t' -v name="$name" '$3 == name { print NR; exit }' "$work/$stage/parsed")
 		if [ -z "$position" ]; then

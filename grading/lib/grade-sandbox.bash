@@ -37,6 +37,12 @@ prepare_sandbox() {
 	root | userns | none) ;;
 	*) echo "grade: GRADE_SANDBOX must be root, userns or none, not \"$sandbox\"" >&2; exit 2 ;;
 	esac
+	# A mode that was asked for must work: one that cannot be made is the
+	# grader's fault, not the student's.
+	if ! sandbox_can_be_made; then
+		echo "grade: the sandbox ($sandbox) cannot be made here: $(sandbox_can_be_made 2>&1 | tail -n 1)" >&2
+		exit 2
+	fi
 	cgroup_parent=
 	if [ "$(id -u)" -eq 0 ]; then
 		if ! student_group=$(id -gn "$STUDENT_USER" 2>/dev/null); then
@@ -45,6 +51,16 @@ prepare_sandbox() {
 		fi
 		cgroup_parent=$(find_pids_cgroup)
 	fi
+}
+
+sandbox_can_be_made() {
+	case $sandbox in
+	root)
+		[ "$(id -u)" -eq 0 ] || { echo "it needs root" >&2; return 1; }
+		unshare --net --pid --fork --mount-proc true ;;
+	userns) unshare --user --map-root-user --net --pid --fork --mount-proc true ;;
+	none) true ;;
+	esac
 }
 
 # as_student COMMAND...: runs COMMAND as the unprivileged student user.
@@ -131,18 +147,20 @@ kill_strays() {
 }
 
 # run_stage_contained STAGE SUITE...: runs lib/run-stage for STAGE in the
-# sandbox, bounded by STAGE_TIME_LIMIT.  Leaves $work/STAGE/timed-out if
+# sandbox, bounded by stage_time_limit.  Leaves $work/STAGE/timed-out if
 # the bound was hit.
 run_stage_contained() {
-	local stage=$1 status=0 stage_cgroup= stage_group sandbox_command=()
+	local stage=$1 status=0 stage_cgroup= stage_group sandbox_command=() time_limit
 	shift
+	time_limit=$(stage_time_limit "$stage")
 	local -a environment=(
 		KIT_ROOT="$kit_root"
 		GRADE_PSOCKETS="$psockets"
 		SERVER_BIN="$work/$stage/build/TCPEchod"
 		SUBMISSION_STAGE_DIR="$submission/$stage"
 		SERVER_WRAPPER="$lib/contain-server"
-		SERVER_TIME_LIMIT="$STAGE_TIME_LIMIT"
+		TEST_TIME_LIMIT="$TEST_TIME_LIMIT"
+		SERVER_TIME_LIMIT="$((TEST_TIME_LIMIT + 10))"
 		SERVER_MAX_PROCESSES="$SERVER_MAX_PROCESSES"
 	)
 	case $sandbox in
@@ -169,7 +187,7 @@ run_stage_contained() {
 	(
 		# Join the stage's cgroup first: everything started from here is in it.
 		[ -z "$stage_cgroup" ] || echo 0 >"$stage_cgroup/cgroup.procs"
-		exec env "${environment[@]}" setsid timeout --kill-after=5 "$STAGE_TIME_LIMIT" \
+		exec env "${environment[@]}" setsid timeout --kill-after=5 "$time_limit" \
 			"${sandbox_command[@]}" "$lib/run-stage" "$work/$stage" "$@" \
 			</dev/null >"$work/$stage/run.log" 2>&1
 	) &

@@ -48,21 +48,50 @@ server_is_running() {
 	kill -0 "$SERVER_PID" 2>/dev/null && [ "$(ps -o stat= -p "$SERVER_PID" | cut -c1)" != Z ]
 }
 
+# How much of a server's output is kept, from its start and from its end;
+# the middle is read and thrown away.
+KEPT_OUTPUT_BYTES=65536
+
+# keep_head_and_tail LOG: reads standard input to its end, as fast as it
+# comes, so that a writer never waits and never meets a size limit.  The
+# first KEPT_OUTPUT_BYTES go to LOG at once; at the end, the last
+# KEPT_OUTPUT_BYTES of the rest follow a line saying what was left out.
+# It closes every descriptor it inherited but its input: a held client
+# connection or bats' descriptor 3 must not stay open through it.
+keep_head_and_tail() {
+	local log=$1 fd
+	for fd in $(ls "/proc/$BASHPID/fd"); do
+		[ "$fd" -eq 0 ] || eval "exec $fd>&-" 2>/dev/null || true
+	done
+	head -c "$KEPT_OUTPUT_BYTES" >"$log"
+	tail -c "$KEPT_OUTPUT_BYTES" >"$log.tail"
+	if [ -s "$log.tail" ]; then
+		printf '\n[... the middle of the output was left out ...]\n' >>"$log"
+		cat "$log.tail" >>"$log"
+	fi
+	rm -f "$log.tail"
+}
+
 # start_server PROGRAM [ARGS...]
 # Starts PROGRAM in a new session (so it has its own process group), with
-# standard input from /dev/null, output to $SERVER_LOG, and descriptor 3
-# closed (bats reads its results from fd 3: a program holding it open
-# hangs bats, and one writing to it could forge results).
+# standard input from /dev/null, standard output and error into a pipe
+# read by keep_head_and_tail (the beginning and end of what it says go
+# to $SERVER_LOG), and descriptor 3 closed (bats reads its results from
+# fd 3: a program holding it open hangs bats, and one writing to it could
+# forge results).
 # Sets SERVER_PGID (the group to kill) and SERVER_PID (the server itself,
 # whose children, descriptors and threads the tests inspect).
 start_server() {
+	local output tries
 	SERVER_LOG=${SERVER_LOG:-${BATS_TEST_TMPDIR:-/tmp}/server.log}
+	exec {output}> >(keep_head_and_tail "$SERVER_LOG")
+	SERVER_OUTPUT_KEEPER=$!
 	setsid timeout --kill-after=2 "$SERVER_TIME_LIMIT" \
-		${SERVER_WRAPPER:-} "$@" </dev/null >"$SERVER_LOG" 2>&1 3>&- &
+		${SERVER_WRAPPER:-} "$@" </dev/null >&"$output" 2>&1 3>&- &
 	SERVER_PGID=$!
+	exec {output}>&-
 	SERVER_PID=
 	# timeout(1) runs the program as its child: find that child.
-	local tries
 	for tries in $(seq 1 50); do
 		SERVER_PID=$(ps -o pid= --ppid "$SERVER_PGID" | head -n 1 | tr -d ' ')
 		[ -n "$SERVER_PID" ] && return 0
@@ -93,7 +122,8 @@ group_is_running() {
 }
 
 # Stops the whole process group: the server, timeout(1), and every child
-# the server forked that stayed in its group.
+# the server forked that stayed in its group.  Then waits (2 s at most)
+# for the server's output to be written out to $SERVER_LOG.
 stop_server() {
 	[ -n "${SERVER_PGID:-}" ] || return 0
 	kill -TERM -- "-$SERVER_PGID" 2>/dev/null || true
@@ -101,6 +131,46 @@ stop_server() {
 		kill -KILL -- "-$SERVER_PGID" 2>/dev/null || true
 	wait "$SERVER_PGID" 2>/dev/null || true
 	SERVER_PGID=
+	finish_server_output
+}
+
+# The output keeper ends when every process holding the server's output
+# has closed it.  One that escaped the server's process group may hold it
+# forever: then the keeper is stopped (it and the head or tail it runs).
+finish_server_output() {
+	local keeper=${SERVER_OUTPUT_KEEPER:-} pid
+	[ -n "$keeper" ] || return 0
+	SERVER_OUTPUT_KEEPER=
+	wait_until 2 eval '! kill -0 "$keeper" 2>/dev/null' && return 0
+	for pid in $(ps -o pid= --ppid "$keeper") "$keeper"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
+# The processes (not zombies) that belong to the submission under test
+# (SERVER_BIN, set by the grader): those of the server's cgroup, when the grader could make one (it holds every
+# process the server started, whatever it runs), and those running the
+# student's program.  One PID a line.
+processes_of_the_submission() {
+	local pid exe
+	{
+		[ -z "${SERVER_CGROUP:-}" ] || cat "$SERVER_CGROUP/cgroup.procs" 2>/dev/null
+		for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+			exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+			[ "$exe" != "$SERVER_BIN" ] && [ "$exe" != "$SERVER_BIN (deleted)" ] || echo "$pid"
+		done
+	} | sort -un | while read -r pid; do
+		[ "$(ps -o stat= -p "$pid" | cut -c1)" = Z ] || [ ! -d "/proc/$pid" ] || echo "$pid"
+	done
+}
+
+# describe_processes PID...: "PID (name) command line" for each, on one line.
+describe_processes() {
+	local pid
+	for pid in "$@"; do
+		printf 'process %s (%s) "%s"; ' "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null)" \
+			"$(tr '\000' ' ' <"/proc/$pid/cmdline" 2>/dev/null | head -c 100 | sed 's/ $//')"
+	done
 }
 
 # --- what the tests observe -------------------------------------------

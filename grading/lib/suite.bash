@@ -6,7 +6,8 @@
 #     load "$KIT_ROOT/grading/lib/suite.bash"
 # The grader (grading/grade) gives the suite SERVER_BIN, the student's
 # built TCPEchod.  Each test gets a fresh server on a free port ($PORT),
-# stopped with its whole process group in teardown.
+# stopped with its whole process group in teardown (stop_stage_server),
+# which also fails the test if a process of the server's outlived it.
 #
 # A failing test prints what it saw and a hint naming the handout section
 # to read, through lose_points_because.
@@ -31,14 +32,62 @@ start_stage_server() {
 	fi
 }
 
+# start_traced_stage_server: the same, with the server run under strace
+# (see contain-server), which writes to $SERVER_TRACE how each of the
+# server's processes ended.  strace is the server's parent: SERVER_PID is
+# moved down to its child, the server.
+start_traced_stage_server() {
+	local tracer
+	SERVER_TRACE="$BATS_TEST_TMPDIR/server.trace"
+	SERVER_TRACE_FILE=$SERVER_TRACE start_stage_server
+	tracer=$SERVER_PID
+	wait_until 2 eval '[ -n "$(ps -o pid= --ppid "$tracer")" ]' ||
+		fail "grader error: strace did not start the server"
+	SERVER_PID=$(ps -o pid= --ppid "$tracer" | head -n 1 | tr -d ' ')
+}
+
+# Prints one line per process of the traced server that a signal killed:
+# "PID SIGNAME".
+processes_killed_by_signals() {
+	sed -n 's/^\([0-9]*\) *+++ killed by \(SIG[A-Z0-9]*\).*/\1 \2/p' "$SERVER_TRACE"
+}
+
 # lose_points_because SEEN SECTION HINT: fails the test with what was seen
 # and a hint pointing to SECTION of the stage's handout.  SECTION is a
 # heading or a bold step title of the handout, as written there, without
 # its final full stop; HINT is a sentence (grading/tests/grader-rubric.bats
 # checks every SECTION exists, telling them apart by that punctuation).
 lose_points_because() {
-	fail "seen: $1
-hint: $3 See $HANDOUT, '$2'."
+	lose_points_pointing_to "$HANDOUT" "$@"
+}
+
+# lose_points_pointing_to HANDOUT SEEN SECTION HINT: the same, for a
+# lesson of another stage's handout (labs/NN-name/README.md).
+lose_points_pointing_to() {
+	fail "seen: $2
+hint: $4 See $1, '$3'."
+}
+
+# --- what outlives the server -----------------------------------------
+
+# stop_stage_server: the teardown of every test.  Stops the server's
+# process group, then looks for the server's processes that are still
+# alive outside it (a child that called setsid() or setpgid(), say): each
+# is named, the test fails, and they are killed.
+stop_stage_server() {
+	local left
+	stop_server
+	left=$(processes_of_the_submission)
+	[ -n "$left" ] || return 0
+	# Killed processes may take a moment to vanish.
+	wait_until 1 eval '[ -z "$(processes_of_the_submission)" ]' && return 0
+	left=$(processes_of_the_submission)
+	describe_processes $left >"$BATS_TEST_TMPDIR/left-behind"
+	kill -KILL $left 2>/dev/null || true
+	lose_points_pointing_to labs/02-fork/README.md \
+		"still running after the server and its process group were stopped: $(cat "$BATS_TEST_TMPDIR/left-behind")" \
+		"Every process ends with the server" \
+		"A server's processes must end with it: do not move a child out of the server's process group (setsid, setpgid, a double fork) or leave it running on its own."
 }
 
 # --- clients ----------------------------------------------------------
@@ -56,6 +105,38 @@ expect_echo() {
 	reply=$(echo_round_trip "$1" "$2") || true
 	[ "$reply" = "$2" ] ||
 		lose_points_because "a client on $1 sent \"$2\" and got back: ${reply:-nothing}" "$3" "$4"
+}
+
+# expect_echo_over_ipv4_and_ipv6 SECTION HINT [IPV6_SECTION IPV6_HINT]:
+# a line over 127.0.0.1, then one over ::1 (a second client, after the
+# first has gone).  A failure gets SECTION and HINT (the second one, the
+# IPv6 ones if given), unless the server listens on IPv4 only: that is
+# stage 01's lesson, and its hint.
+expect_echo_over_ipv4_and_ipv6() {
+	local reply
+	expect_echo 127.0.0.1 "hello over IPv4" "$1" "$2"
+	[ $# -lt 4 ] || shift 2
+	reply=$(echo_round_trip ::1 "hello over IPv6") || true
+	[ "$reply" != "hello over IPv6" ] || return 0
+	if listens_on_ipv4_only; then
+		lose_points_pointing_to labs/01-sequential/README.md \
+			"a client on ::1 got back: ${reply:-nothing}; the server listens on IPv4 only ($(listening_addresses))" \
+			"The listening socket" \
+			"Listen on one IPv6 socket with IPV6_V6ONLY off, as passiveTCP does: it takes IPv4 and IPv6 clients alike."
+	fi
+	lose_points_because "a client on ::1 sent \"hello over IPv6\" and got back: ${reply:-nothing}" "$1" "$2"
+}
+
+# The server's listening addresses on PORT, as ss prints them: *:PORT for
+# a dual-stack socket, [::]:PORT for IPv6 only, 0.0.0.0:PORT for IPv4.
+listening_addresses() {
+	ss -Hltn "sport = :$PORT" | awk '{ print $4 }' | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
+listens_on_ipv4_only() {
+	local addresses
+	addresses=$(listening_addresses)
+	[ -n "$addresses" ] && ! grep -qE '(^| )(\*|\[)' <<<"$addresses"
 }
 
 # expect_binary_echo SECTION HINT: 1 MiB of random bytes (NUL bytes

@@ -9,7 +9,7 @@ setup() {
 }
 
 teardown() {
-	stop_server
+	stop_stage_server
 }
 
 @test "echoes a line of text over IPv4" {

@@ -9,14 +9,14 @@ setup() {
 }
 
 teardown() {
-	stop_server
+	stop_stage_server
 }
 
 @test "echoes a line of text over IPv4 and IPv6" {
-	expect_echo 127.0.0.1 "hello over IPv4" "The thread" \
-		"The thread reads from its connected socket and writes back what it read."
-	expect_echo ::1 "hello over IPv6" "The thread" \
-		"Listen with passiveTCP: one IPv6 socket that also takes IPv4 clients."
+	expect_echo_over_ipv4_and_ipv6 "The thread" \
+		"The thread reads from its connected socket and writes back what it read." \
+		"The thread" \
+		"After the first client left, a second one (over ::1) got no echo: does the server go on accepting?"
 }
 
 @test "echoes 1 MiB of binary data byte for byte" {
