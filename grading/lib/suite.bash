@@ -57,8 +57,23 @@ processes_killed_by_signals() {
 # heading or a bold step title of the handout, as written there, without
 # its final full stop; HINT is a sentence (grading/tests/grader-rubric.bats
 # checks every SECTION exists, telling them apart by that punctuation).
+#
+# A suite may set SERVER_GONE_SECTION and SERVER_GONE_HINT: then, if the
+# server itself is no longer running, that is what the test reports,
+# whatever failed (a client that got no echo is only its consequence).
 lose_points_because() {
+	if [ -n "${SERVER_GONE_SECTION:-}" ] && [ -n "${SERVER_PID:-}" ] && ! server_is_running; then
+		lose_points_pointing_to "$HANDOUT" "$1; the server itself is no longer running$(server_last_words)" \
+			"$SERVER_GONE_SECTION" "$SERVER_GONE_HINT"
+	fi
 	lose_points_pointing_to "$HANDOUT" "$@"
+}
+
+# What the server printed last, for a test's message.
+server_last_words() {
+	local words
+	words=$(tail -c 200 "$SERVER_LOG" 2>/dev/null | tr -d '\000' | tr '\n' ' ')
+	[ -z "$words" ] || echo " (it said last: $words)"
 }
 
 # lose_points_pointing_to HANDOUT SEEN SECTION HINT: the same, for a

@@ -4,6 +4,10 @@
 
 setup() {
 	STAGE=03-reaper
+	# A server that is gone after a child ended was most likely ended by
+	# an accept() that failed with EINTR.
+	SERVER_GONE_SECTION="Fix it twice"
+	SERVER_GONE_HINT="SIGCHLD interrupts accept(), which then fails with EINTR: retry it (loop, or SA_RESTART in sa_flags) rather than exit."
 	load "$KIT_ROOT/grading/lib/suite.bash"
 	start_stage_server
 }
@@ -57,7 +61,7 @@ first_client_reaped() {
 	first_client_reaped "Write the reaper"
 	expect_echo 127.0.0.1 "second client" "Write the reaper" "The echo itself fails here: make the echo tests pass first."
 	expect_no_children_after "the second client left (the first one's child was reaped)" \
-		"`signal()` means different things" \
+		'`signal()` means different things' \
 		"The handler ran for the first child only. Install it with sigaction(), which keeps it installed; signal() with the strict C11 flags uninstalls it after one run."
 }
 

@@ -4,6 +4,8 @@
 
 setup() {
 	STAGE=04-sigpipe
+	SERVER_GONE_SECTION="Make SIGPIPE harmless"
+	SERVER_GONE_HINT="Only the child serving a vanished client may end; the parent keeps accepting."
 	load "$KIT_ROOT/grading/lib/suite.bash"
 	start_stage_server
 }
@@ -60,6 +62,10 @@ reset_complaints() {
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
 	killed_by_sigpipe=$(processes_killed_by_signals | awk -v server="$SERVER_PID" '$2 == "SIGPIPE" && $1 != server' | wc -l)
 	server_killed=$(processes_killed_by_signals | awk -v server="$SERVER_PID" '$1 == server { print $2 }')
+	server_is_running ||
+		lose_points_because "the server is gone after 8 clients reset mid-transfer$(reset_complaints)" \
+			"Make SIGPIPE harmless" \
+			"Only the child serving a vanished client may end; the parent keeps accepting."
 	[ -z "$server_killed" ] ||
 		lose_points_because "the server itself was killed by $server_killed while 8 clients reset$(reset_complaints)" \
 			"Make SIGPIPE harmless" \
