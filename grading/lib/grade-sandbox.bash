@@ -22,6 +22,8 @@ STAGE_MAX_PROCESSES=1000
 # against another's RLIMIT_NPROC.
 STUDENT_USER=${GRADE_STUDENT_USER:-nobody}
 
+# prepare_sandbox: chooses the mode; on failure sets $failure (why) and
+# returns 1.
 prepare_sandbox() {
 	sandbox=${GRADE_SANDBOX:-auto}
 	if [ "$sandbox" = auto ]; then
@@ -35,19 +37,19 @@ prepare_sandbox() {
 	fi
 	case $sandbox in
 	root | userns | none) ;;
-	*) echo "grade: GRADE_SANDBOX must be root, userns or none, not \"$sandbox\"" >&2; exit 2 ;;
+	*) failure="GRADE_SANDBOX must be root, userns or none, not \"$sandbox\""; return 1 ;;
 	esac
 	# A mode that was asked for must work: one that cannot be made is the
 	# grader's fault, not the student's.
 	if ! sandbox_can_be_made; then
-		echo "grade: the sandbox ($sandbox) cannot be made here: $(sandbox_can_be_made 2>&1 | tail -n 1)" >&2
-		exit 2
+		failure="the sandbox ($sandbox) cannot be made here: $(sandbox_can_be_made 2>&1 | tail -n 1)"
+		return 1
 	fi
 	cgroup_parent=
 	if [ "$(id -u)" -eq 0 ]; then
 		if ! student_group=$(id -gn "$STUDENT_USER" 2>/dev/null); then
-			echo "grade: there is no user $STUDENT_USER to run student code as" >&2
-			exit 2
+			failure="there is no user $STUDENT_USER to run student code as"
+			return 1
 		fi
 		cgroup_parent=$(find_pids_cgroup)
 	fi
@@ -134,12 +136,10 @@ kill_strays() {
 	local program=$1 round pid found
 	for round in $(seq 1 20); do
 		found=no
-		for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-			case $(readlink "/proc/$pid/exe" 2>/dev/null) in
-			"$program" | "$program (deleted)")
-				kill -KILL "$pid" 2>/dev/null || true
-				found=yes ;;
-			esac
+		for pid in $(find /proc -mindepth 2 -maxdepth 2 -name exe \
+			\( -lname "$program" -o -lname "$program (deleted)" \) 2>/dev/null | cut -d/ -f3); do
+			kill -KILL "$pid" 2>/dev/null || true
+			found=yes
 		done
 		[ "$found" = yes ] || return 0
 		sleep 0.1

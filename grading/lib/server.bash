@@ -152,13 +152,12 @@ finish_server_output() {
 # process the server started, whatever it runs), and those running the
 # student's program.  One PID a line.
 processes_of_the_submission() {
-	local pid exe
+	local pid
 	{
 		[ -z "${SERVER_CGROUP:-}" ] || cat "$SERVER_CGROUP/cgroup.procs" 2>/dev/null
-		for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-			exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-			[ "$exe" != "$SERVER_BIN" ] && [ "$exe" != "$SERVER_BIN (deleted)" ] || echo "$pid"
-		done
+		# One find for all of /proc: a readlink per process is slow.
+		find /proc -mindepth 2 -maxdepth 2 -name exe \
+			\( -lname "$SERVER_BIN" -o -lname "$SERVER_BIN (deleted)" \) 2>/dev/null | cut -d/ -f3
 	} | sort -un | while read -r pid; do
 		[ "$(ps -o stat= -p "$pid" | cut -c1)" = Z ] || [ ! -d "/proc/$pid" ] || echo "$pid"
 	done

@@ -60,7 +60,7 @@ reset_complaints() {
 	reset_clients 8
 	# Let every child end before reading how they ended.
 	wait_until 3 eval '[ "$(count_live_children_of "$SERVER_PID")" -eq 0 ]' || true
-	killed_by_sigpipe=$(processes_killed_by_signals | awk -v server="$SERVER_PID" '$2 == "SIGPIPE" && $1 != server' | wc -l)
+	killed_by_sigpipe=$(processes_killed_by_signals | awk -v server="$SERVER_PID" -v signal=SIGPIPE '$2 == signal && $1 != server' | wc -l)
 	server_killed=$(processes_killed_by_signals | awk -v server="$SERVER_PID" '$1 == server { print $2 }')
 	server_is_running ||
 		lose_points_because "the server is gone after 8 clients reset mid-transfer$(reset_complaints)" \

@@ -30,6 +30,14 @@ hand_in() {
 	cp "$3" "$stage_folder/TCPEchod.c"
 }
 
+# hand_in_mutant SUBMISSION STAGE NAME: hands in the solution of STAGE
+# with grading/mutants/STAGE/NAME.patch applied.
+hand_in_mutant() {
+	hand_in "$1" "$2" "$KIT_ROOT/solutions/$2/TCPEchod.c"
+	patch --silent --force --fuzz=0 --no-backup-if-mismatch -o "$1/$2/TCPEchod.c" \
+		"$KIT_ROOT/solutions/$2/TCPEchod.c" <"$KIT_ROOT/grading/mutants/$2/$3.patch"
+}
+
 # Names of the tests that lost points in a TAP report (standard input),
 # without the stage prefix; sorted.
 failed_tests_in_tap() {
