@@ -63,7 +63,9 @@ keep_head_and_tail() {
 	for fd in $(ls "/proc/$BASHPID/fd"); do
 		[ "$fd" -eq 0 ] || eval "exec $fd>&-" 2>/dev/null || true
 	done
-	head -c "$KEPT_OUTPUT_BYTES" >"$log"
+	# Unbuffered, head writes each piece as it reads it: the log is
+	# up to date while the server runs.
+	stdbuf -o0 head -c "$KEPT_OUTPUT_BYTES" >"$log"
 	tail -c "$KEPT_OUTPUT_BYTES" >"$log.tail"
 	if [ -s "$log.tail" ]; then
 		printf '\n[... the middle of the output was left out ...]\n' >>"$log"

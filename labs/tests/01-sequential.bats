@@ -41,6 +41,8 @@ teardown() {
 	wait_until 5 eval '[ "$(count_state "$PORT" TIME_WAIT server)" -eq 1 ]'
 	start_server "$STAGE/TCPEchod" "$PORT"
 	wait_until 5 eval '! server_is_running'
+	# Its output reaches the log through a pipe: let it arrive.
+	wait_until 2 grep -q "Address already in use" "$SERVER_LOG" || true
 	run cat "$SERVER_LOG"
 	assert_output --partial "bind to port $PORT: Address already in use"
 }

@@ -35,6 +35,8 @@ teardown() {
 		cat "$BATS_TEST_TMPDIR/strace"
 		return 1
 	}
+	# The server's output reaches its log through a pipe: let it arrive.
+	wait_until 2 grep -q "listening" "$SERVER_LOG" || true
 	run cat "$SERVER_LOG"
 	assert_output "TCPEchod: listening on port $PORT"
 }
