@@ -65,14 +65,22 @@ handout_has_section() {
 
 # Processes that might be left by a grading run: those of the user
 # nobody (the sandbox's server user) and those running a program from the
-# grader's work folder under $1.  Zombies do not count: they are dead, and
-# reaping an orphan is its new parent's job (init's).
+# grader's work folder under $1.  Only those of this PID namespace: a
+# grading's namespaces die with it, so nothing of its can be left in one,
+# and others may be grading at the same time in theirs.  Zombies do not
+# count: they are dead, and reaping an orphan is its new parent's job
+# (init's).
 processes_left_by_grading() {
-	local pid exe
-	ps -u nobody -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }'
-	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-		case $exe in "$1"/*) echo "$pid" ;; esac
+	local pid exe our_namespace
+	our_namespace=$(readlink /proc/self/ns/pid)
+	{
+		ps -u nobody -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }'
+		for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+			exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+			case $exe in "$1"/*) echo "$pid" ;; esac
+		done
+	} | while read -r pid; do
+		[ "$(readlink "/proc/$pid/ns/pid" 2>/dev/null)" != "$our_namespace" ] || echo "$pid"
 	done
 }
 
