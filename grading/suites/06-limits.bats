@@ -101,8 +101,8 @@ as_server_user() {
 }
 
 # soft_limit_of PID WHAT: the soft limit on WHAT (processes, open files)
-# in /proc/PID/limits, from the line starting "Max " and WHAT, where the
-# names take the first 26 columns.
+# in /proc/PID/limits, from its line (Max WHAT), where the names take
+# the first 26 columns.
 soft_limit_of() {
 	awk -v name="Max $2" 'index($0, name) == 1 { split(substr($0, 27), limit, " "); print limit[1] }' "/proc/$1/limits"
 }
@@ -201,8 +201,8 @@ held_then_out_of_processes() {
 		# refused client does not wait.
 		open_client 2>/dev/null || continue
 		# It sends nothing: a server that closes with data unread
-		# resets the connection instead (a client that has sent sees
-		# "Connection reset by peer").
+		# resets the connection instead (the client then reads
+		# ECONNRESET, not end-of-file).
 		status=0
 		IFS= read -r -t 2 reply <&"$CLIENT" || status=$?
 		close_client "$CLIENT"
