@@ -68,17 +68,20 @@ hold_clients_at_cap() {
 
 # The CPU time PID has used, user and system, in clock ticks: fields 14
 # and 15 of /proc/PID/stat, counted after the ")" that ends its name.
+# Fails if PID is gone.
 cpu_ticks_of() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	echo "${stat##*) }" | awk '{ print $12 + $13 }'
 }
 
 # cpu_ticks_over SECONDS: how many ticks the server uses in SECONDS.
-# Prints "died" if it is gone by then.
+# Prints "died" if it is gone (or a zombie) by then.
 cpu_ticks_over() {
 	local before after
-	before=$(cpu_ticks_of "$SERVER_PID" 2>/dev/null) || { echo died; return; }
+	before=$(cpu_ticks_of "$SERVER_PID") || { echo died; return; }
 	sleep "$1"
-	after=$(cpu_ticks_of "$SERVER_PID" 2>/dev/null) || { echo died; return; }
+	after=$(cpu_ticks_of "$SERVER_PID") && server_is_running || { echo died; return; }
 	echo $((after - before))
 }
 

@@ -27,7 +27,9 @@ listener_queue() {
 
 # The CPU time PID has used, user and system, in clock ticks.
 cpu_ticks_of() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+	local stat
+	stat=$(cat "/proc/$1/stat") || return 1
+	echo "${stat##*) }" | awk '{ print $12 + $13 }'
 }
 
 # burst_milliseconds [TCPBurst options]: runs TCPBurst -f -n 500 on PORT
