@@ -1,6 +1,6 @@
 /* TCPBurst.c - many clients at once, all leaving at once (psockets2).
  *
- * Usage: TCPBurst [-n N] [-t seconds] host [port]
+ * Usage: TCPBurst [-n N] [-t seconds] [-f] host [port]
  *
  * Opens N connections (default 30) so that all are open together, sends a
  * different line on each ("client K of N"), checks that each connection
@@ -12,6 +12,11 @@
  *   - labs/05-threads: a server that hands each thread &conn_fd (the
  *     address of a variable the next accept() overwrites) serves some
  *     connection twice and another never: wrong or missing echoes.
+ * With -f, each connection instead sends its line and its FIN (shutdown)
+ * as soon as it is open, before the next connects: N clients arrive as
+ * fast as one process can connect, but each server child can echo, read
+ * end-of-file and end at once, so a forking server needs few processes
+ * at a time.  labs/06-limits uses it to overflow a small listen backlog.
  * Exits 0 if every connection got its own line back within -t seconds
  * (default 10); otherwise exits 1 saying how many did not.
  *
@@ -25,6 +30,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
 
 #include "psockets.h"
 
@@ -42,11 +49,12 @@ struct client {
 
 static void usage(FILE *out, int status)
 {
-    fprintf(out, "usage: TCPBurst [-n N] [-t seconds] host [port]\n"
+    fprintf(out, "usage: TCPBurst [-n N] [-t seconds] [-f] host [port]\n"
             "Opens N connections at once (default 30, at most %d), sends"
             " a different line on\neach, checks each gets its own line back"
             " within -t seconds (default 10),\nthen closes them all at"
-            " once.\n"
+            " once.  -f: send each line and FIN (shutdown) as soon\nas its"
+            " connection is open.\n"
             "Default port: $LAB_PORT if set, else 8000 + uid %% 1000"
             " (here: %s).\n", MAX_CLIENTS, default_port());
     exit(status);
@@ -61,9 +69,19 @@ static double seconds_now(void)
     return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
 }
 
-/* All connections first, then all lines: every client is open at once. */
+static void send_line(const struct client *client, int number)
+{
+    if (writen(client->fd, client->line, client->line_len) < 0)
+        errexit("TCPBurst: write to client %d's connection: %s\n",
+                number, strerror(errno));
+}
+
+/* All connections first, then all lines: every client is open at once.
+ * With finish_at_once (-f), each line and FIN go as soon as the
+ * connection is open: nothing more to wait for on the server's side. */
 static void connect_all(struct client *clients, int count,
-                        const char *host, const char *port)
+                        const char *host, const char *port,
+                        int finish_at_once)
 {
     int i;
 
@@ -73,11 +91,15 @@ static void connect_all(struct client *clients, int count,
                                                 sizeof clients[i].line,
                                                 "client %d of %d\n",
                                                 i + 1, count);
-    }
-    for (i = 0; i < count; i++)
-        if (writen(clients[i].fd, clients[i].line, clients[i].line_len) < 0)
-            errexit("TCPBurst: write to client %d's connection: %s\n",
+        if (!finish_at_once)
+            continue;
+        send_line(&clients[i], i + 1);
+        if (shutdown(clients[i].fd, SHUT_WR) < 0)
+            errexit("TCPBurst: shutdown client %d's connection: %s\n",
                     i + 1, strerror(errno));
+    }
+    for (i = 0; i < count && !finish_at_once; i++)
+        send_line(&clients[i], i + 1);
 }
 
 /* Reads what is there for one client.  A client is done when its whole
@@ -144,6 +166,7 @@ int main(int argc, char *argv[])
     const char *port = default_port();
     int count = 30;
     int timeout_seconds = 10;
+    int finish_at_once = 0;
     int wrong = 0;
     int missing = 0;
     int option;
@@ -151,11 +174,13 @@ int main(int argc, char *argv[])
 
     if (argc == 2 && strcmp(argv[1], "--help") == 0)
         usage(stdout, EXIT_SUCCESS);
-    while ((option = getopt(argc, argv, "n:t:")) != -1) {
+    while ((option = getopt(argc, argv, "n:t:f")) != -1) {
         if (option == 'n')
             count = number_in_range("TCPBurst", "count", optarg, MAX_CLIENTS);
         else if (option == 't')
             timeout_seconds = number_in_range("TCPBurst", "timeout", optarg, 3600);
+        else if (option == 'f')
+            finish_at_once = 1;
         else
             usage(stderr, EXIT_FAILURE);
     }
@@ -168,7 +193,7 @@ int main(int argc, char *argv[])
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         errexit("TCPBurst: signal SIGPIPE: %s\n", strerror(errno));
 
-    connect_all(clients, count, argv[optind], port);
+    connect_all(clients, count, argv[optind], port, finish_at_once);
     receive_all(clients, count, timeout_seconds);
 
     for (i = 0; i < count; i++) {

@@ -47,6 +47,24 @@ start_silent_server() {
 		fail "expected 20 connections open at once, saw $(count_state "$PORT" ESTABLISHED client)"
 }
 
+@test "TCPBurst -f sends each line and FIN as soon as its connection is open" {
+	# A stopped server never echoes; the kernel still takes each line and
+	# FIN, so every connection of the server's side ends in CLOSE_WAIT
+	# while TCPBurst still waits for its echoes.
+	start_silent_server
+	setsid timeout 30 "$PSOCKETS/TCPBurst" -f -n 20 -t 5 127.0.0.1 "$PORT" >/dev/null 2>&1 3>&- &
+	BURST_PGID=$!
+	wait_until 4 eval '[ "$(count_state "$PORT" CLOSE_WAIT server)" -eq 20 ]' ||
+		fail "expected 20 connections in CLOSE_WAIT on the server's side, saw $(count_state "$PORT" CLOSE_WAIT server)"
+}
+
+@test "TCPBurst -f -n 30 reports that all 30 clients got their own line back" {
+	start_echod
+	run timeout 30 "$PSOCKETS/TCPBurst" -f -n 30 -t 10 127.0.0.1 "$PORT"
+	assert_success
+	assert_output "TCPBurst: all 30 clients got their own line back"
+}
+
 @test "TCPBurst counts the clients that got no echo, within -t seconds, and exits 1" {
 	start_silent_server
 	SECONDS=0
@@ -73,7 +91,7 @@ start_silent_server() {
 	done
 	run timeout 10 "$PSOCKETS/TCPBurst" --help
 	assert_success
-	assert_output --partial "usage: TCPBurst [-n N] [-t seconds] host [port]"
+	assert_output --partial "usage: TCPBurst [-n N] [-t seconds] [-f] host [port]"
 }
 
 @test "TCPHold holds N connections, visible as ESTABLISHED, and releases them on SIGTERM" {
