@@ -125,3 +125,7 @@ check_mutants_of() {
 @test "stage 05 mutants lose points exactly where their bug is named, with its hint; the descriptor in the pointer scores full" {
 	check_mutants_of 05-threads
 }
+
+@test "stage 06 mutants lose points exactly where their bug is named, with its hint; a self-pipe and a reserve descriptor score full" {
+	check_mutants_of 06-limits
+}
