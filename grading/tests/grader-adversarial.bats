@@ -36,13 +36,19 @@ no_process_added_since() {
 }
 
 # grade_within SECONDS SUBMISSION [SANDBOX]: grades in TAP, checks the time
-# bound and that no process is left behind.  Output in $output.
+# bound and that no process or cgroup is left behind.  Output in $output,
+# exit status in $status (as bats' run sets them).
 grade_within() {
-	local bound=$1 submission=$2 before after started elapsed tries cgroups_before
+	local bound=$1 submission=$2 before after started elapsed tries grader
 	before=$(processes_left_by_grading "$GRADE_WORKDIR" | sort)
-	cgroups_before=$(grading_cgroups)
 	started=$(date +%s)
-	run env GRADE_SANDBOX="${3:-auto}" "$GRADE" --format tap "$submission" 3>&-
+	# In the background, to know the grader's PID: its cgroups carry it.
+	env GRADE_SANDBOX="${3:-auto}" "$GRADE" --format tap "$submission" \
+		>"$BATS_TEST_TMPDIR/report" 2>&1 3>&- &
+	grader=$!
+	status=0
+	wait "$grader" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/report")
 	elapsed=$(($(date +%s) - started))
 	echo "$output"
 	[ "$elapsed" -le "$bound" ] || fail "grading took $elapsed s, more than $bound s"
@@ -55,18 +61,14 @@ grade_within() {
 	after=$(processes_left_by_grading "$GRADE_WORKDIR" | sort)
 	[ -z "$(comm -13 <(echo "$before") <(echo "$after"))" ] ||
 		fail "processes left behind: $(comm -13 <(echo "$before") <(echo "$after") | xargs ps -o pid,user,stat,args -p)"
-	# Only this grading's cgroups count: others may grade at the same time.
-	for tries in $(seq 1 50); do
-		[ -n "$(comm -13 <(echo "$cgroups_before") <(grading_cgroups))" ] || break
-		sleep 0.1
-	done
-	[ -z "$(comm -13 <(echo "$cgroups_before") <(grading_cgroups))" ] ||
-		fail "cgroups left behind: $(comm -13 <(echo "$cgroups_before") <(grading_cgroups))"
+	[ -z "$(cgroups_of_grader "$grader")" ] ||
+		fail "cgroups left behind: $(cgroups_of_grader "$grader")"
 }
 
-# The grader's cgroups, one a line, sorted.
-grading_cgroups() {
-	ls -d /sys/fs/cgroup/pids/kit-grade.* /sys/fs/cgroup/kit-grade.* 2>/dev/null | sort
+# The cgroups grading/grade PID made (kit-grade.PID.STAGE) that are still
+# there: only this grading's count, others may grade at the same time.
+cgroups_of_grader() {
+	ls -d "/sys/fs/cgroup/pids/kit-grade.$1."* "/sys/fs/cgroup/kit-grade.$1."* 2>/dev/null || true
 }
 
 # stage_fails_because STAGE REASON: STAGE scored 0, and its tests give REASON.
