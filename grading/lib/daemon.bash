@@ -42,8 +42,8 @@ prepare_daemon_run() {
 # start_server does (SERVER_PID is the launching process), from
 # DAEMON_DIR, with umask 077 and descriptor 5 open: a daemon must set its
 # own umask and directory, and close what it inherits.  With
-# DAEMON_TERMINAL=yes the launch runs on a terminal of its own (script),
-# as from a shell: the daemon must leave it.  Waits (5 s at most) until
+# DAEMON_TERMINAL=yes the launch runs from a shell on a terminal of its
+# own (script), which stays open: the daemon must leave it.  Waits (5 s at most) until
 # the syslog socket is there.
 start_daemon() {
 	local launch wrapper
@@ -52,8 +52,11 @@ start_daemon() {
 	# above 2: the shell after it opens descriptor 5.
 	launch=(${SERVER_WRAPPER:-} sh -c 'umask 077 && cd "$0" && exec 5<"$0/inherited" && exec "$@"' \
 		"$DAEMON_DIR" "$@")
+	# On a terminal, a shell runs the launch and stays (30 s at most, or
+	# until the test's teardown ends script and so the terminal): the
+	# daemon is checked while the terminal it was started from is open.
 	if [ "${DAEMON_TERMINAL:-no}" = yes ]; then
-		launch=(script -qec "$(printf '%q ' "${launch[@]}")" /dev/null)
+		launch=(script -qec "$(printf '%q ' "${launch[@]}"); sleep 30" /dev/null)
 	fi
 	wrapper="$KIT_ROOT/grading/lib/with-own-syslog $(syslog_sink) $SYSLOG_LOG $SINK_PID_FILE"
 	SERVER_WRAPPER=$wrapper start_server "${launch[@]}"

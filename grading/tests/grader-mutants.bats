@@ -125,3 +125,7 @@ check_mutants_of() {
 @test "stage 05 mutants lose points exactly where their bug is named, with its hint; the descriptor in the pointer scores full" {
 	check_mutants_of 05-threads
 }
+
+@test "stage 07 mutants lose points exactly where their bug is named, with its hint (one fork without setsid, a session leader, a descriptor left open, stdio left where it was, no chdir, printf instead of syslog, a PID file left behind); a daemon that listens after it detaches scores full" {
+	check_mutants_of 07-daemon
+}
