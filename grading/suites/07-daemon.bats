@@ -112,6 +112,7 @@ unexpected_descriptors() {
 	wait_for_daemon 3 ||
 		lose_points_because "$(what_the_launch_left)" \
 			"Become a daemon" \
+			"Write the PID file" \
 			"The daemon (the grandchild) writes getpid() to the file -p names, and listens on the port."
 }
 
