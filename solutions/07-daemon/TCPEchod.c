@@ -326,8 +326,8 @@ static int wait_for_client(int listen_fd)
 
 static void stop(const char *pid_file)
 {
-    log_line(LOG_INFO, "stopping on SIGTERM (%d clients still served by"
-             " their children)", (int) live_children);
+    log_line(LOG_INFO, "stopping on SIGTERM; children still serving a"
+             " client: %d", (int) live_children);
     if (pid_file != NULL && unlink(pid_file) < 0)
         log_line(LOG_ERR, "unlink %s: %s", pid_file, strerror(errno));
     closelog();
