@@ -120,7 +120,7 @@ unexpected_descriptors() {
 	local tty session
 	# Launched by a shell on a terminal, which stays open meanwhile.
 	DAEMON_TERMINAL=yes launch_daemon
-	# /proc/PID/stat, after "PID (name) ": state, ppid, pgrp, session,
+	# /proc/PID/stat, after the PID and (name): state, ppid, pgrp, session,
 	# tty_nr (0: no controlling terminal).  ps -o tty would name it only
 	# if it found it in this /dev.
 	read -r tty session < <(sed 's/^.*) //' "/proc/$DAEMON_PID/stat" | awk '{ print $5, $4 }')
