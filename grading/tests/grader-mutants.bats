@@ -129,3 +129,7 @@ check_mutants_of() {
 @test "stage 06 mutants lose points exactly where their bug is named, with its hint; a self-pipe and a reserve descriptor score full" {
 	check_mutants_of 06-limits
 }
+
+@test "stage 07 mutants lose points exactly where their bug is named, with its hint (one fork without setsid, a session leader, a descriptor left open, stdio left where it was, no chdir, printf instead of syslog, a PID file left behind); a daemon that listens after it detaches scores full" {
+	check_mutants_of 07-daemon
+}
