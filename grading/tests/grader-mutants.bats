@@ -125,3 +125,7 @@ check_mutants_of() {
 @test "stage 05 mutants lose points exactly where their bug is named, with its hint; the descriptor in the pointer scores full" {
 	check_mutants_of 05-threads
 }
+
+@test "stage 09 mutants lose points exactly where their bug is named, with its hint (a leaked listener or connection, setuid before setgid, no _exit after a failed exec); FD_CLOEXEC and stderr on the connection score full" {
+	check_mutants_of 09-superserver
+}
