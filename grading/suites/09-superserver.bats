@@ -124,12 +124,12 @@ STATUS_PROGRAM='read -r how; case $how in kill) kill -KILL $$ ;; *) exit "$how" 
 	wait_until 3 grep -qiE 'exit[^0-9]*7([^0-9]|$)' "$SERVER_LOG" ||
 		lose_points_because "a child's program exited with status 7 and the server logged: $(tail -n 3 "$SERVER_LOG" | tr '\n' ' ')" \
 			"Reap and log each child" \
-			"In the SIGCHLD handler, waitpid(-1, &status, WNOHANG) and write one line per child: WIFEXITED, then WEXITSTATUS, e.g. \"child 123 exited with status 7\"."
+			"In the SIGCHLD handler, waitpid(-1, &status, WNOHANG) and write one line per child: WIFEXITED, then WEXITSTATUS, e.g. 'child 123 exited with status 7'."
 	printf 'kill\n' >"/dev/tcp/127.0.0.1/$PORT"
 	wait_until 3 grep -qiE '(signal|killed)[^0-9]*(9([^0-9]|$)|KILL)' "$SERVER_LOG" ||
 		lose_points_because "a child's program was killed by SIGKILL and the server logged: $(tail -n 3 "$SERVER_LOG" | tr '\n' ' ')" \
 			"Reap and log each child" \
-			"WIFSIGNALED, then WTERMSIG: log \"child 123 killed by signal 9\" for a program a signal ended."
+			"WIFSIGNALED, then WTERMSIG: log 'child 123 killed by signal 9' for a program a signal ended."
 }
 
 @test "no zombies remain after 30 clients disconnect at once" {
