@@ -17,7 +17,8 @@ teardown() {
 }
 
 # start_superserver [-u USER] [PROGRAM [ARG...]]: the student's server on
-# a fresh port, running PROGRAM (default: its own, /bin/cat).
+# a fresh port, running PROGRAM (default: its own, /bin/cat).  A server
+# that exits at once (a usage error) is reported without waiting 5 s.
 start_superserver() {
 	local options=()
 	if [ "${1:-}" = -u ]; then
@@ -25,8 +26,10 @@ start_superserver() {
 		shift 2
 	fi
 	PORT=$(pick_port)
-	start_server_on "$PORT" "$SERVER_BIN" "${options[@]}" "$PORT" "$@" >"$BATS_TEST_TMPDIR/start" ||
-		lose_points_because "the server did not start with the arguments ${options[*]} $PORT $*: $(tr '\n' ' ' <"$BATS_TEST_TMPDIR/start" | head -c 300)" \
+	start_server "$SERVER_BIN" "${options[@]}" "$PORT" "$@"
+	wait_until 5 eval 'is_listening "$PORT" || ! server_is_running' || true
+	is_listening "$PORT" ||
+		lose_points_pointing_to "$HANDOUT" "started as TCPEchod ${options[*]:+${options[*]} }$PORT $*, the server never listened on port $PORT$(server_last_words)" \
 			"Run a program on the connection" \
 			"Take the options first (getopt), then the port, then the program and its arguments: TCPEchod [-u user] [port [program [arg...]]]."
 }
