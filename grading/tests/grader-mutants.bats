@@ -133,3 +133,7 @@ check_mutants_of() {
 @test "stage 07 mutants lose points exactly where their bug is named, with its hint (one fork without setsid, a session leader, a descriptor left open, stdio left where it was, no chdir, printf instead of syslog, a PID file left behind); a daemon that listens after it detaches scores full" {
 	check_mutants_of 07-daemon
 }
+
+@test "stage 09 mutants lose points exactly where their bug is named, with its hint (a leaked listener or connection, setuid before setgid, no _exit after a failed exec); FD_CLOEXEC and stderr on the connection score full" {
+	check_mutants_of 09-superserver
+}
