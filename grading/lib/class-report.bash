@@ -26,12 +26,12 @@ stage_scores_in() {
 		| . + [add // 0] | @tsv' "${selected_stages[@]}" <"$1"
 }
 
-# write_human_report JSON STUDENT HANDED_IN FOUND_IN STATUS: the report a
+# write_human_report JSON STUDENT HANDED_IN FOUND_IN STATUS MAX: the report a
 # person reads, from the student's JSON.  A stage whose tests all failed
 # for one reason (not submitted, does not compile, never listened) says
 # the reason once.
 write_human_report() {
-	jq -r --arg student "$2" --arg handed_in "$3" --arg found_in "$4" --arg status "$5" '
+	jq -r --arg student "$2" --arg handed_in "$3" --arg found_in "$4" --arg status "$5" --arg max "$6" '
 	def indent($prefix): split("\n") | map($prefix + .) | join("\n");
 	"Student: \($student)",
 	"Handed in: \($handed_in)",
@@ -49,39 +49,46 @@ write_human_report() {
 			| "  \(if .status == "passed" then "✓" else "✗" end) \(.name | sub("^[^:]*: "; ""))  \(.score)/\(.max_score)",
 			(if .status != "passed" and ($one_reason | not) and .output != "" then .output | indent("      ") else empty end)),
 		""),
-	"Total: \(.score)/\([.tests[].max_score] | add // 0)",
+	"Total: \(.score)/\([.tests[].max_score] | add // $max)",
 	"\([.tests[] | select(.status == "passed")] | length) passed, \([.tests[] | select(.status != "passed")] | length) failed"
 	' "$1"
 }
 
-# csv_row FIELD...: one CSV line.  Fields holding a comma, a quote or
-# spaces at an end are quoted; a field that a spreadsheet would take for
-# a formula (=, +, -, @ first) gets a leading apostrophe.
+# AWK_CSV: csv_field turns one value into a CSV field.  A value holding a
+# comma, a quote or spaces at an end is quoted; one that a spreadsheet
+# would take for a formula (=, +, -, @ first) gets a leading apostrophe.
+AWK_CSV='
+function csv_field(field) {
+	if (field ~ /^[=+@-]/ && field !~ /^-?[0-9]+$/) field = "\047" field
+	if (field ~ /[",]|^ | $/) { gsub(/"/, "\"\"", field); field = "\"" field "\"" }
+	return field
+}
+'
+
+# csv_row FIELD...: one CSV line.
 csv_row() {
-	awk 'BEGIN {
-		for (i = 1; i < ARGC; i++) {
-			field = ARGV[i]
-			if (field ~ /^[=+@-]/ && field !~ /^-?[0-9]+$/) field = "'"'"'" field
-			if (field ~ /[",]|^ | $/) { gsub(/"/, "\"\"", field); field = "\"" field "\"" }
-			printf "%s%s", (i > 1 ? "," : ""), field
-		}
+	awk "$AWK_CSV"'BEGIN {
+		for (i = 1; i < ARGC; i++) printf "%s%s", (i > 1 ? "," : ""), csv_field(ARGV[i])
 		printf "\n"
 	}' "$@"
 }
 
 # write_gradebook ROWS_FOLDER CSV: grades.csv from the row files (one per
-# student: name, status, stage scores, total, max, tab-separated), sorted
-# by name.  Written whole, then moved, so a reader never sees half of it.
+# student: name, status, stage scores, total, max, tab-separated; a score
+# may be empty), sorted by name.  Written whole, then moved, so that a
+# reader never sees half of it.
 write_gradebook() {
-	local rows=$1 csv=$2 fields=()
+	local rows=$1 csv=$2
 	{
 		csv_row student "${selected_stages[@]}" total max status
 		find "$rows" -maxdepth 1 -type f ! -name '.*' -exec cat {} + 2>/dev/null |
 			LC_ALL=C sort -t $'\t' -k1,1 |
-			while IFS=$'\t' read -r -a fields; do
+			awk -F'\t' "$AWK_CSV"'{
 				# Stored as name, status, scores..., total, max.
-				csv_row "${fields[0]}" "${fields[@]:2}" "${fields[1]}"
-			done
+				line = csv_field($1)
+				for (i = 3; i <= NF; i++) line = line "," csv_field($i)
+				print line "," csv_field($2)
+			}'
 	} >"$csv.part"
 	mv "$csv.part" "$csv"
 }
