@@ -134,7 +134,7 @@ check_tar_listing() {
 		if (type == "h") { split_at = index(line, " link to "); name = substr(line, 1, split_at - 1); target = substr(line, split_at + 9) }
 		if (absolute(name)) refuse("the archive holds an absolute path")
 		if (climbs(name)) refuse("the archive holds a path with \"..\"")
-		if (type == "l" && escapes((folder_of(name) == "" ? "" : folder_of(name) "/") target))
+		if (type == "l" && (absolute(target) || escapes((folder_of(name) == "" ? "" : folder_of(name) "/") target)))
 			refuse("the archive holds a link pointing outside it")
 		if (type == "h" && escapes(target)) refuse("the archive holds a link pointing outside it")
 		if (type != "-" && type != "d" && type != "l" && type != "h")
