@@ -38,9 +38,10 @@ run_autograder() {
 	assert_line setup.sh
 	assert_line run_autograder
 	assert_line grading/grade
+	assert_line grading/check-capture
 	assert_line labs/01-sequential/Makefile
 	refute_line --regexp '^solutions/'
-	refute_line --regexp '^grading/tests/'
+	refute_line --regexp '^grading/(tests|mutants)/'
 	assert_equal "$(cat "$ROOT/source/grading/autograder/labs")" 01-sequential
 	[ -x "$ROOT/source/psockets2/TCPEcho" ] || fail "setup.sh did not build psockets2"
 }

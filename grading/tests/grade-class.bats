@@ -9,9 +9,9 @@
 # The class (setup_file):
 #   ann/labs/           solutions 01 and 04
 #   bob-fork-bomb/      solution 01, a fork bomb in 04
-#   carl.zip            Carl/labs/: the IPv4-only mutant in 01, solution 04
-#   dave.tar.gz         loose stage folders: solution 01, the mutant that
-#                       dies of SIGPIPE in 04
+#   carl.zip            Carl/labs/: the IPv4-only mutant in 01 (no 04)
+#   dave.tar.gz         a loose stage folder: the mutant that dies of
+#                       SIGPIPE in 04 (no 01)
 #   eve-refused.zip     a path with ".."
 #   frank-empty/        nothing
 
@@ -29,13 +29,10 @@ setup_file() {
 		hand_in "$class/bob-fork-bomb" 01-sequential "$KIT_ROOT/solutions/01-sequential/TCPEchod.c"
 		hand_in "$class/bob-fork-bomb" 04-sigpipe "$KIT_ROOT/grading/tests/adversarial/fork-bomb/TCPEchod.c"
 		hand_in "$sources/carl/Carl/labs" 01-sequential "$KIT_ROOT/grading/mutants/01-sequential/bug-ipv4-only/TCPEchod.c"
-		hand_in "$sources/carl/Carl/labs" 04-sigpipe "$KIT_ROOT/solutions/04-sigpipe/TCPEchod.c"
 		(cd "$sources/carl" && zip -qr "$class/carl.zip" Carl)
-		hand_in "$sources/dave" 01-sequential "$KIT_ROOT/solutions/01-sequential/TCPEchod.c"
 		hand_in "$sources/dave" 04-sigpipe "$KIT_ROOT/grading/mutants/04-sigpipe/bug-dies-of-sigpipe/TCPEchod.c"
-		tar -czf "$class/dave.tar.gz" -C "$sources/dave" 01-sequential 04-sigpipe
-		mkdir -p "$sources/eve/a"
-		cp -r "$sources/dave/01-sequential" "$sources/eve/a/"
+		tar -czf "$class/dave.tar.gz" -C "$sources/dave" 04-sigpipe
+		hand_in "$sources/eve/a" 01-sequential "$KIT_ROOT/solutions/01-sequential/TCPEchod.c"
 		(cd "$sources/eve/a" && zip -q "$class/eve-refused.zip" ../a/01-sequential/TCPEchod.c)
 		mkdir "$class/frank-empty"
 	)
@@ -88,7 +85,8 @@ alone_scores() {
 	# And the scores are the ones expected: the bugs lose points, the bomb its stage.
 	assert_equal "$(csv_scores ann)" "01=110 04=$(stage_max 04-sigpipe) total=$((110 + $(stage_max 04-sigpipe))) max=$((110 + $(stage_max 04-sigpipe))) graded"
 	[[ $(csv_scores bob-fork-bomb) == "01=110 04=0 "* ]] || fail "bob: $(csv_scores bob-fork-bomb)"
-	[[ $(csv_scores carl) == "01=95 04=$(stage_max 04-sigpipe) "* ]] || fail "carl: $(csv_scores carl)"
+	[[ $(csv_scores carl) == "01=95 04=0 "* ]] || fail "carl: $(csv_scores carl)"
+	[[ $(csv_scores dave) == "01=0 04="[1-9]* ]] || fail "dave: $(csv_scores dave)"
 }
 
 @test "grades.csv: one row per student, sorted by name, with graded, not submitted or refused and its reason" {
@@ -115,10 +113,11 @@ alone_scores() {
 	run cat "$GRADES/summary.md"
 	echo "$output"
 	assert_output --partial "6 students: 4 graded, 1 not submitted, 1 refused, 0 grader errors."
-	assert_output --regexp '\| 01-sequential \| 110 \| 3 \| 1 \|'
-	# Carl's and Dave's bugs are the tests the class failed most.
-	assert_output --regexp "\| 1/4 \| 0 \| 01-sequential: echoes a line of text over IPv6 \(the listener is dual-stack\) \| 15 \| labs/01-sequential/README.md, '[^']+' \|"
-	assert_output --regexp "\| 04-sigpipe \| 0 \| 0 \| 1 \| 0 \|"
+	assert_output --regexp '\| 01-sequential \| 110 \| 2 \| 1 \| 0 \| 0 \| 0 \| 1 \|'
+	# Carl's bug is a test the class failed, Dave's stage 01 one it lost unsubmitted.
+	assert_output --regexp "\| 1/4 \| 1 \| 01-sequential: echoes a line of text over IPv6 \(the listener is dual-stack\) \| 15 \| labs/01-sequential/README.md, '[^']+' \|"
+	# Bob's fork bomb fails the gate; Carl handed in no stage 04.
+	assert_output --regexp "\| 04-sigpipe \| 1 \| 0 \| 1 \| 0 \|"
 }
 
 @test "nothing the class's grading started is left running, and its users are its own" {
