@@ -6,7 +6,8 @@
 #     make sanitize  build with AddressSanitizer/UBSan and run the tests
 #     make grade     grade solutions/ (make grade SUBMISSION=path LAB=03)
 #     make soak      grade solutions/ 20 times under CPU load: any flake?
-#     make bench     time the grading of every stage of solutions/
+#     make bench-grader  time the grading of every stage of solutions/
+#     make autograder    autograder.zip for Gradescope (LAB=03: stage 03 only)
 #     make clean     remove everything make built
 # Add to the compiler flags with CFLAGS (make CFLAGS=-Werror) and change
 # compiler with CC (make CC=clang).
@@ -41,8 +42,15 @@ grade: all
 soak:
 	grading/soak
 
-bench:
+# The grader's own benchmark; make bench is kept for the servers'.
+bench-grader:
 	grading/bench $(SUBMISSION)
+
+# make autograder: the zip for a Gradescope programming assignment, with
+# LAB naming its stages (LAB=03, or LAB="01 02"); see grading/README.md.
+AUTOGRADER_ZIP = autograder.zip
+autograder:
+	grading/autograder/make-zip $(foreach lab,$(LAB),--lab $(lab)) $(AUTOGRADER_ZIP)
 
 # make sanitize: the kit's own programs (psockets2, processes, threads)
 # rebuilt with AddressSanitizer and UBSan and their tests run.  Every
@@ -70,4 +78,4 @@ clean:
 	$(MAKE) -C psockets2 clean
 	for dir in $(DIRS); do $(MAKE) -C $$dir clean || exit 1; done
 
-.PHONY: all setup demo test grade soak bench sanitize clean psockets2 $(DIRS)
+.PHONY: all setup demo test grade soak bench-grader autograder sanitize clean psockets2 $(DIRS)

@@ -110,7 +110,10 @@ stop_stage_server() {
 # echo_round_trip HOST TEXT: sends TEXT with the reference client and
 # prints what came back (and the client's complaint, if any).
 echo_round_trip() {
-	printf '%s\n' "$2" | "$PSOCKETS/TCPEcho" -t "$ECHO_WAIT" "$1" "$PORT" 2>&1
+	# A here-string, not a pipe: the end of input is there from the start,
+	# so a server that closes right after echoing cannot win a race with
+	# the writer's exit (TCPEcho: "input not finished") under load.
+	"$PSOCKETS/TCPEcho" -t "$ECHO_WAIT" "$1" "$PORT" <<<"$2" 2>&1
 }
 
 # expect_echo HOST TEXT SECTION HINT: one client sends TEXT and must get
