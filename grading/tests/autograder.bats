@@ -62,7 +62,7 @@ run_autograder() {
 
 @test "a buggy upload (a zip of loose stage folders) loses the points of its bug, with a hint to the handout" {
 	local folder="$BATS_TEST_TMPDIR/upload"
-	hand_in "$folder" 01-sequential "$KIT_ROOT/grading/mutants/01-sequential/bug-ipv4-only/TCPEchod.c"
+	hand_in_mutant "$folder" 01-sequential ipv4-only
 	(cd "$folder" && zip -qr "$ROOT/submission/my labs.zip" 01-sequential)
 	run_autograder
 	run jq -r '.tests[] | select(.status != "passed") | .name' "$RESULTS"

@@ -28,9 +28,9 @@ setup_file() {
 		hand_in "$class/ann/labs" 04-sigpipe "$KIT_ROOT/solutions/04-sigpipe/TCPEchod.c"
 		hand_in "$class/bob-fork-bomb" 01-sequential "$KIT_ROOT/solutions/01-sequential/TCPEchod.c"
 		hand_in "$class/bob-fork-bomb" 04-sigpipe "$KIT_ROOT/grading/tests/adversarial/fork-bomb/TCPEchod.c"
-		hand_in "$sources/carl/Carl/labs" 01-sequential "$KIT_ROOT/grading/mutants/01-sequential/bug-ipv4-only/TCPEchod.c"
+		hand_in_mutant "$sources/carl/Carl/labs" 01-sequential ipv4-only
 		(cd "$sources/carl" && zip -qr "$class/carl.zip" Carl)
-		hand_in "$sources/dave" 04-sigpipe "$KIT_ROOT/grading/mutants/04-sigpipe/bug-dies-of-sigpipe/TCPEchod.c"
+		hand_in_mutant "$sources/dave" 04-sigpipe dies-of-sigpipe
 		tar -czf "$class/dave.tar.gz" -C "$sources/dave" 04-sigpipe
 		hand_in "$sources/eve/a" 01-sequential "$KIT_ROOT/solutions/01-sequential/TCPEchod.c"
 		(cd "$sources/eve/a" && zip -q "$class/eve-refused.zip" ../a/01-sequential/TCPEchod.c)

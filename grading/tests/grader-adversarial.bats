@@ -49,6 +49,7 @@ grade_within() {
 	status=0
 	wait "$grader" || status=$?
 	output=$(cat "$BATS_TEST_TMPDIR/report")
+	mapfile -t lines <"$BATS_TEST_TMPDIR/report"
 	elapsed=$(($(date +%s) - started))
 	echo "$output"
 	[ "$elapsed" -le "$bound" ] || fail "grading took $elapsed s, more than $bound s"
