@@ -3,8 +3,9 @@
 # Run by grading/grade, which sets SERVER_BIN to the student's TCPEchod.
 #
 # Which process served a client is seen from outside, never from what the
-# server prints: while the client is connected, ss -p names the process
-# that holds the server's end of its connection.
+# server prints: the kernel counts the bytes each process reads
+# (/proc/PID/io), and ss -p names the process that holds the server's end
+# of a connection.
 
 setup() {
 	STAGE=08-prefork
@@ -70,28 +71,62 @@ describe_the_server() {
 	echo "parent $SERVER_PID, its descendants: ${others:-none}"
 }
 
-# serve_one_client_and_note_its_process K: client K connects, sends a
-# line and reads its echo; while it is still connected, ss -p names the
-# processes holding the server's end of its connection (ss reads every
-# process's descriptors): each becomes a key of SERVED_BY.  Forks ss and
-# nothing else, so that 200 clients stay quick on a loaded machine; the
-# caller ignores SIGPIPE (a write to a server that reset the connection
-# must fail, not end the test).
-serve_one_client_and_note_its_process() {
-	local reply= holders
-	open_client
-	printf 'client %s\n' "$1" >&"$CLIENT" 2>/dev/null || true
-	IFS= read -r -t "$ECHO_WAIT" reply <&"$CLIENT" || true
-	if [ "$reply" != "client $1" ]; then
-		close_client "$CLIENT"
-		return 1
-	fi
-	holders=$(ss -Htnp state established "( sport = :$PORT )")
-	while [[ $holders =~ pid=([0-9]+) ]]; do
-		SERVED_BY[${BASH_REMATCH[1]}]=1
-		holders=${holders#*pid="${BASH_REMATCH[1]}"}
+# note_bytes_read PID...: how many bytes each process has read so far, in
+# READ_NOW[PID], from the kernel's own accounting (rchar, the first line
+# of /proc/PID/io: every read() or recv() of the process, whatever the
+# descriptor); "gone" for a process that has ended.
+note_bytes_read() {
+	local pid
+	for pid in "$@"; do
+		read -r _ "READ_NOW[$pid]" 2>/dev/null <"/proc/$pid/io" || READ_NOW[$pid]=gone
 	done
-	close_client "$CLIENT"
+}
+
+# clients_in_turn_and_their_readers PORT COUNT PID...: COUNT clients in
+# turn, each sending a line and reading its echo.  The processes among
+# PID... whose byte count grew meanwhile read the line: they served it.
+# Prints a line per client, "K PID..." (its readers), or "K none (held
+# by PID...)" with what ss -p says holds its connection while it is
+# open; and stops at the first client without its echo: "K no echo".
+# Run in a bash of its own (see run_in_plain_bash): bats traces every
+# command of a test, which would make 200 clients take most of the
+# test's time on a loaded machine.
+clients_in_turn_and_their_readers() {
+	local port=$1 count=$2 client reply fd pid readers
+	local -A READ_NOW=() BEFORE=()
+	shift 2
+	trap '' PIPE    # a reset connection fails the write, not this shell
+	for client in $(seq 1 "$count"); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$port" || { echo "$client no echo"; return; }
+		note_bytes_read "$@"
+		for pid in "$@"; do
+			BEFORE[$pid]=${READ_NOW[$pid]}
+		done
+		reply=
+		printf 'client %s\n' "$client" >&"$fd" 2>/dev/null
+		IFS= read -r -t 3 reply <&"$fd"
+		if [ "$reply" != "client $client" ]; then
+			echo "$client no echo"
+			return
+		fi
+		note_bytes_read "$@"
+		readers=
+		for pid in "$@"; do
+			[ "${BEFORE[$pid]}" = gone ] || [ "${READ_NOW[$pid]}" = gone ] ||
+				[ "${READ_NOW[$pid]}" -le "${BEFORE[$pid]}" ] || readers+=" $pid"
+		done
+		[ -n "$readers" ] ||
+			readers=" none (held by $(ss -Htnp state established "( sport = :$port )" |
+				grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | paste -sd' '))"
+		echo "$client$readers"
+		exec {fd}>&-
+	done
+}
+
+# run_in_plain_bash FUNCTION ARGS...: runs FUNCTION (and note_bytes_read)
+# in a new bash, free of bats' tracing.
+run_in_plain_bash() {
+	bash -c "$(declare -f note_bytes_read "$1"); $1 \"\$@\"" "$1" "${@:2}"
 }
 
 # open_waiting_clients COUNT: connects COUNT more clients and sends a line
@@ -163,34 +198,26 @@ collect_answers() {
 	done
 }
 
+# Which process served each client: the one whose count of bytes read
+# grew by the client's line (see clients_in_turn_and_their_readers).
 @test "200 clients in turn are served by at most 4 processes, all of them workers" {
-	local k pid workers parent_served=0 others= served=0
-	declare -gA SERVED_BY=()
+	local workers readers no_echo unknown
 	wait_for_pool "$DEFAULT_WORKERS"
 	workers=$(workers_of_the_server)
-	trap '' PIPE
-	for k in $(seq 1 200); do
-		serve_one_client_and_note_its_process "$k" || break
-		served=$k
-	done
-	trap - PIPE
-	[ "$served" -eq 200 ] ||
-		lose_points_because "client $((served + 1)) of 200 got no echo" \
+	# shellcheck disable=SC2086
+	readers=$(run_in_plain_bash clients_in_turn_and_their_readers "$PORT" 200 "$SERVER_PID" $workers)
+	no_echo=$(grep -m 1 ' no echo$' <<<"$readers" | cut -d' ' -f1)
+	[ -z "$no_echo" ] ||
+		lose_points_because "client $no_echo of 200 got no echo (within 3 s)" \
 			"Fork the workers ahead of time" \
 			"When its client leaves, a worker closes the connection and goes back to accept()."
-	for pid in "${!SERVED_BY[@]}"; do
-		if [ "$pid" = "$SERVER_PID" ]; then
-			parent_served=1
-		elif ! grep -qxF "$pid" <<<"$workers"; then
-			others+=" $pid"
-		fi
-	done
-	[ "$parent_served" -eq 0 ] ||
-		lose_points_because "the parent ($SERVER_PID) itself held some of the 200 clients' connections (ss -tnp)" \
+	! grep -qw "$SERVER_PID" <<<"$(cut -d' ' -f2- <<<"$readers")" ||
+		lose_points_because "the parent ($SERVER_PID) itself read the line of $(grep -cw "$SERVER_PID" <<<"$readers") of the 200 clients (its read count in /proc/$SERVER_PID/io grew)" \
 			"The parent only supervises" \
 			"The parent never calls accept(): it waits for its workers to die, and only the workers serve clients."
-	[ -z "$others" ] ||
-		lose_points_because "the 200 clients were served by ${#SERVED_BY[@]} processes (ss -tnp), among them$(echo "$others" | cut -d' ' -f1-6) that were not among the workers at the start ($(echo $workers))" \
+	unknown=$(grep ' none ' <<<"$readers" || true)
+	[ -z "$unknown" ] ||
+		lose_points_because "none of the 4 workers present at the start ($(echo $workers)) read the line of $(wc -l <<<"$unknown") of the 200 clients, the first: client $(head -n 1 <<<"$unknown"); now: $(describe_the_server)" \
 			"Fork the workers ahead of time" \
 			"A worker serves its client itself, in its own process: no fork per client in a pool."
 }
