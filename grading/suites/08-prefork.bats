@@ -293,18 +293,20 @@ collect_answers() {
 			"Fork the workers ahead of time" \
 			"Each worker serves one client at a time: 4 workers serve 2 clients at once."
 	before=$(processes_of_the_server)
+	# The parent is meant to end here: lose_points_pointing_to, not
+	# lose_points_because (which blames a server that is gone).
 	kill -TERM "$SERVER_PID"
 	# shellcheck disable=SC2086
 	wait_until 3 eval '[ -z "$(still_running $before)" ]' || true
 	left=$(still_running $before)
 	zombies=$(count_zombies_of "$SERVER_PID")
 	if [ -n "$left" ] && ! grep -qxF "$SERVER_PID" <<<"$left"; then
-		lose_points_because "3 s after SIGTERM to the parent, it had exited but these of its processes still ran: $(describe_processes $left)" \
+		lose_points_pointing_to "$HANDOUT" "3 s after SIGTERM to the parent, it had exited but these of its processes still ran: $(describe_processes $left | sed 's/; $//')" \
 			"Stop the pool with the server" \
 			"On SIGTERM, the parent sends SIGTERM to each of its workers and waits for them before it exits: orphaned workers go on serving."
 	fi
 	[ -z "$left" ] ||
-		lose_points_because "3 s after SIGTERM to the parent, it still ran, with $(count_workers) live worker(s) and $zombies zombie(s)" \
+		lose_points_pointing_to "$HANDOUT" "3 s after SIGTERM to the parent, it still ran, with $(count_workers) live worker(s) and $zombies zombie(s)" \
 			"Stop the pool with the server" \
 			"On SIGTERM, the parent sends SIGTERM to each of its workers, waits for each (no zombie is left), and exits."
 }

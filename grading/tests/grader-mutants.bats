@@ -125,3 +125,7 @@ check_mutants_of() {
 @test "stage 05 mutants lose points exactly where their bug is named, with its hint; the descriptor in the pointer scores full" {
 	check_mutants_of 05-threads
 }
+
+@test "stage 08 mutants lose points exactly where their bug is named, with its hint (a fork per client inside the pool, a parent that accepts, orphans after SIGTERM); workers with SIGTERM's default action score full" {
+	check_mutants_of 08-prefork
+}
