@@ -271,7 +271,7 @@ static void supervise(struct pool *pool, const sigset_t *signals)
 }
 
 /* Never runs: SIGCHLD stays blocked in the parent, and sigwait() takes
- * it.  But its default action is "ignore", and some systems (macOS)
+ * it.  But its default action is "ignore", and POSIX lets a system
  * discard an ignored signal even while it is blocked. */
 static void keep_sigchld(int signo)
 {
