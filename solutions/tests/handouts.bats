@@ -7,6 +7,7 @@ setup() {
 	bats_load_library bats-support
 	bats_load_library bats-assert
 	STAGES="01-sequential 02-fork 03-reaper 04-sigpipe 05-threads"
+	STAGES+=" 08-prefork"
 }
 
 @test "every stage folder in labs and solutions has its README.md, Makefile, TCPEchod.c and answers.md" {
