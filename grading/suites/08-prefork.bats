@@ -85,9 +85,10 @@ note_bytes_read() {
 # clients_in_turn_and_their_readers PORT COUNT PID...: COUNT clients in
 # turn, each sending a line and reading its echo.  The processes among
 # PID... whose byte count grew meanwhile read the line: they served it.
-# Prints a line per client, "K PID..." (its readers), or "K none (held
-# by PID...)" with what ss -p says holds its connection while it is
-# open; and stops at the first client without its echo: "K no echo".
+# Prints a line per client k: its number and its readers' PIDs, or the
+# word none and, in brackets, what ss -p says holds its connection while
+# it is open; and stops at the first client without its echo, with the
+# line: k no echo.
 # Run in a bash of its own (see run_in_plain_bash): bats traces every
 # command of a test, which would make 200 clients take most of the
 # test's time on a loaded machine.

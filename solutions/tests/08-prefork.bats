@@ -152,13 +152,14 @@ stop_tracing() {
 	timeout 10 strace -e trace=accept,read,write $(printf -- '-p %s ' $(workers_of "$SERVER_PID")) \
 		>"$trace" 2>&1 3>&- &
 	TRACER_PID=$!
-	wait_until 5 eval '[ "$(grep -c "accept(3" "$trace")" -eq 4 ]' || {
+	wait_until 5 eval '[ "$(grep -c "accept(" "$trace" 2>/dev/null)" = 4 ]' || {
 		cat "$trace"
 		fail "strace did not show the 4 workers in accept"
 	}
 	run echo_line 127.0.0.1
 	assert_success
-	wait_until 2 grep -q 'read(4, "", 4096)' "$trace"
+	# The worker has read the client's end-of-file.
+	wait_until 2 grep -qE 'read\([0-9]+, "", ' "$trace"
 	stop_tracing
 	assert_equal "$(grep -c 'accept resumed' "$trace")" 1
 	assert_equal "$(grep -o '^\[pid *[0-9]*\] read(' "$trace" | sort -u | wc -l)" 1
