@@ -122,7 +122,7 @@ static void usage(FILE *out, const char *port, int status)
 int main(int argc, char *argv[])
 {
     const char *port = default_port();
-    int workers = DEFAULT_WORKERS;
+    int pool_size = DEFAULT_WORKERS;
     int listen_fd;
     int option;
 
@@ -130,8 +130,8 @@ int main(int argc, char *argv[])
         usage(stdout, port, EXIT_SUCCESS);
     while ((option = getopt(argc, argv, "n:")) != -1) {
         if (option == 'n')
-            workers = number_in_range("TCPEchod", "worker count", optarg,
-                                      MAX_WORKERS);
+            pool_size = number_in_range("TCPEchod", "worker count", optarg,
+                                        MAX_WORKERS);
         else
             usage(stderr, port, EXIT_FAILURE);
     }
@@ -145,7 +145,7 @@ int main(int argc, char *argv[])
     install_handlers();
     fprintf(stderr, "TCPEchod: listening on port %s\n", port);
 
-    /* TODO (step 3): fork `workers` workers here and keep their PIDs.
+    /* TODO (step 3): fork `pool_size` workers here and keep their PIDs.
      * Each runs a loop of its own on accept(listen_fd): it serves its
      * client itself with echo_until_eof() (no fork per client), closes
      * the connection, and accepts the next.  The loop below, stage 04's,
@@ -154,7 +154,7 @@ int main(int argc, char *argv[])
      * to die, reaps it and forks a new one in its place.
      * TODO (step 5): on SIGTERM or SIGINT, it sends SIGTERM to each
      * worker, waits for each, and exits. */
-    (void) workers;
+    (void) pool_size;
     for (;;) {
         int conn_fd = accept(listen_fd, NULL, NULL);
 

@@ -76,7 +76,8 @@ static void end_worker(int signo)
     size_t used = 0;
 
     (void) signo;
-    append_text(line, sizeof line, &used, "TCPEchod: clients served by worker ");
+    append_text(line, sizeof line, &used,
+                "TCPEchod: clients served by worker ");
     append_number(line, sizeof line, &used, (long) getpid());
     append_text(line, sizeof line, &used, ": ");
     append_number(line, sizeof line, &used, (long) clients_served);
