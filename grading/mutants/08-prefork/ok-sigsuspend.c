@@ -72,7 +72,8 @@ static void echo(int conn_fd)
 
     while ((got = recv(conn_fd, buf, sizeof buf, 0)) > 0) {
         for (done = 0; done < got; done += sent) {
-            sent = send(conn_fd, buf + done, (size_t) (got - done), MSG_NOSIGNAL);
+            sent = send(conn_fd, buf + done, (size_t) (got - done),
+                        MSG_NOSIGNAL);
             if (sent < 0) {
                 perror("TCPEchod: send");
                 return;
@@ -85,7 +86,8 @@ static void echo(int conn_fd)
 
 static void work(int listen_fd, const sigset_t *mask)
 {
-    if (signal(SIGTERM, SIG_DFL) == SIG_ERR || signal(SIGINT, SIG_DFL) == SIG_ERR ||
+    if (signal(SIGTERM, SIG_DFL) == SIG_ERR ||
+        signal(SIGINT, SIG_DFL) == SIG_ERR ||
         sigprocmask(SIG_SETMASK, mask, NULL) < 0) {
         perror("TCPEchod: worker signals");
         _exit(EXIT_FAILURE);
@@ -133,7 +135,8 @@ int main(int argc, char *argv[])
     if (sigaction(SIGCHLD, &action, NULL) < 0)
         perror("TCPEchod: sigaction");
     action.sa_handler = note_stop;
-    if (sigaction(SIGTERM, &action, NULL) < 0 || sigaction(SIGINT, &action, NULL) < 0)
+    if (sigaction(SIGTERM, &action, NULL) < 0 ||
+        sigaction(SIGINT, &action, NULL) < 0)
         perror("TCPEchod: sigaction");
     sigemptyset(&blocked);
     sigaddset(&blocked, SIGCHLD);
