@@ -3,9 +3,8 @@
 # Run by grading/grade, which sets SERVER_BIN to the student's TCPEchod.
 #
 # Which process served a client is seen from outside, never from what the
-# server prints: the kernel counts the bytes each process reads
-# (/proc/PID/io), and ss -p names the process that holds the server's end
-# of a connection.
+# server prints: ss -p names the process that holds the server's end of
+# the client's connection.
 
 setup() {
 	STAGE=08-prefork
@@ -71,38 +70,20 @@ describe_the_server() {
 	echo "parent $SERVER_PID, its descendants: ${others:-none}"
 }
 
-# note_bytes_read PID...: how many bytes each process has read so far, in
-# READ_NOW[PID], from the kernel's own accounting (rchar, the first line
-# of /proc/PID/io: every read() or recv() of the process, whatever the
-# descriptor); "gone" for a process that has ended.
-note_bytes_read() {
-	local pid
-	for pid in "$@"; do
-		read -r _ "READ_NOW[$pid]" 2>/dev/null <"/proc/$pid/io" || READ_NOW[$pid]=gone
-	done
-}
-
-# clients_in_turn_and_their_readers PORT COUNT PID...: COUNT clients in
-# turn, each sending a line and reading its echo.  The processes among
-# PID... whose byte count grew meanwhile read the line: they served it.
-# Prints a line per client k: its number and its readers' PIDs, or the
-# word none and, in brackets, what ss -p says holds its connection while
-# it is open, and stops there; it stops too at the first client without
-# its echo, with the line: k no echo.
+# clients_in_turn_and_who_served_them PORT COUNT: COUNT clients in turn,
+# each sending a line and reading its echo; while it is still connected,
+# ss -p names the processes that hold the server's end of its connection
+# (ss reads every process's descriptors): those served it.  Prints a line
+# per client, its number and those processes' PIDs; stops at the first
+# client without its echo, with the line: k no echo.
 # Run in a bash of its own (see run_in_plain_bash): bats traces every
 # command of a test, which would make 200 clients take most of the
 # test's time on a loaded machine.
-clients_in_turn_and_their_readers() {
-	local port=$1 count=$2 client reply fd pid readers
-	local -A READ_NOW=() BEFORE=()
-	shift 2
+clients_in_turn_and_who_served_them() {
+	local port=$1 count=$2 client reply fd holders
 	trap '' PIPE    # a reset connection fails the write, not this shell
 	for client in $(seq 1 "$count"); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$port" || { echo "$client no echo"; return; }
-		note_bytes_read "$@"
-		for pid in "$@"; do
-			BEFORE[$pid]=${READ_NOW[$pid]}
-		done
 		reply=
 		printf 'client %s\n' "$client" >&"$fd" 2>/dev/null
 		IFS= read -r -t 3 reply <&"$fd"
@@ -110,26 +91,21 @@ clients_in_turn_and_their_readers() {
 			echo "$client no echo"
 			return
 		fi
-		note_bytes_read "$@"
-		readers=
-		for pid in "$@"; do
-			[ "${BEFORE[$pid]}" = gone ] || [ "${READ_NOW[$pid]}" = gone ] ||
-				[ "${READ_NOW[$pid]}" -le "${BEFORE[$pid]}" ] || readers+=" $pid"
+		holders=$(ss -Htnp state established "( sport = :$port )")
+		printf '%s' "$client"
+		while [[ $holders =~ pid=([0-9]+) ]]; do
+			printf ' %s' "${BASH_REMATCH[1]}"
+			holders=${holders#*pid="${BASH_REMATCH[1]}"}
 		done
-		if [ -z "$readers" ]; then
-			echo "$client none (held by $(ss -Htnp state established "( sport = :$port )" |
-				grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | paste -sd' '))"
-			return
-		fi
-		echo "$client$readers"
+		printf '\n'
 		exec {fd}>&-
 	done
 }
 
-# run_in_plain_bash FUNCTION ARGS...: runs FUNCTION (and note_bytes_read)
-# in a new bash, free of bats' tracing.
+# run_in_plain_bash FUNCTION ARGS...: runs FUNCTION in a new bash, free of
+# bats' tracing.
 run_in_plain_bash() {
-	bash -c "$(declare -f note_bytes_read "$1"); $1 \"\$@\"" "$1" "${@:2}"
+	bash -c "$(declare -f "$1"); $1 \"\$@\"" "$1" "${@:2}"
 }
 
 # open_waiting_clients COUNT: connects COUNT more clients and sends a line
@@ -201,35 +177,38 @@ collect_answers() {
 	done
 }
 
-# Which process served each client: the one whose count of bytes read
-# grew by the client's line (see clients_in_turn_and_their_readers).
+# Which process served each client: the one holding the server's end of
+# its connection (see clients_in_turn_and_who_served_them).
 @test "200 clients in turn are served by at most 4 processes, all of them workers" {
-	local workers readers no_echo unknown
+	local workers served no_echo others
 	wait_for_pool "$DEFAULT_WORKERS"
 	workers=$(workers_of_the_server)
-	# shellcheck disable=SC2086
-	readers=$(run_in_plain_bash clients_in_turn_and_their_readers "$PORT" 200 "$SERVER_PID" $workers)
-	no_echo=$(grep -m 1 ' no echo$' <<<"$readers" | cut -d' ' -f1)
+	served=$(run_in_plain_bash clients_in_turn_and_who_served_them "$PORT" 200)
+	no_echo=$(grep -m 1 ' no echo$' <<<"$served" | cut -d' ' -f1)
 	# A run cut short without saying why (the shell itself failed): the
 	# client after the last one reported is the one that got nothing.
-	if [ -z "$no_echo" ] && ! grep -q ' none ' <<<"$readers" &&
-		[ "$(grep -c . <<<"$readers")" -ne 200 ]; then
-		no_echo=$(($(grep -c . <<<"$readers") + 1))
+	if [ -z "$no_echo" ] && [ "$(grep -c . <<<"$served")" -ne 200 ]; then
+		no_echo=$(($(grep -c . <<<"$served") + 1))
 	fi
 	[ -z "$no_echo" ] ||
 		lose_points_because "client $no_echo of 200 got no echo (within 3 s)" \
 			"Fork the workers ahead of time" \
 			"When its client leaves, a worker closes the connection and goes back to accept()."
-	# Field 1 is the client's number: the readers follow it.
-	! cut -d' ' -f2- <<<"$readers" | grep -qw "$SERVER_PID" ||
-		lose_points_because "the parent ($SERVER_PID) itself read the line of $(cut -d' ' -f2- <<<"$readers" | grep -cw "$SERVER_PID") of the 200 clients (its read count in /proc/$SERVER_PID/io grew)" \
+	# Field 1 is the client's number: the processes that served it follow
+	# (cut -s skips a line with no such process).
+	! cut -s -d' ' -f2- <<<"$served" | grep -qw "$SERVER_PID" ||
+		lose_points_because "the parent ($SERVER_PID) itself held the connection of $(cut -s -d' ' -f2- <<<"$served" | grep -cw "$SERVER_PID") of the 200 clients (ss -tnp)" \
 			"The parent only supervises" \
 			"The parent never calls accept(): it waits for its workers to die, and only the workers serve clients."
-	unknown=$(grep ' none ' <<<"$readers" || true)
-	[ -z "$unknown" ] ||
-		lose_points_because "none of the 4 workers present at the start ($(echo $workers)) read the line of client $unknown; now: $(describe_the_server)" \
+	others=$(cut -s -d' ' -f2- <<<"$served" | tr ' ' '\n' | grep . | sort -un | grep -vxF -f <(echo "$workers") || true)
+	[ -z "$others" ] ||
+		lose_points_because "$(wc -l <<<"$others") processes other than the 4 workers present at the start ($(echo $workers)) held the 200 clients' connections (ss -tnp), among them $(head -n 5 <<<"$others" | paste -sd' '); now: $(describe_the_server)" \
 			"Fork the workers ahead of time" \
 			"A worker serves its client itself, in its own process: no fork per client in a pool."
+	[ "$(grep -c ' ' <<<"$served")" -eq 200 ] ||
+		lose_points_because "for $(grep -vc ' ' <<<"$served") of the 200 clients, no process held the server's end of the connection while the client was connected (ss -tnp)" \
+			"Fork the workers ahead of time" \
+			"A worker keeps the connection open until its client has left."
 }
 
 @test "with 4 workers, 4 of 7 clients at once are served and the others as soon as a worker frees" {
