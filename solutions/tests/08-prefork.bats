@@ -63,9 +63,18 @@ stop_tracing() {
 	assert_output "hello over 127.0.0.1"
 	victim=$(workers_of "$SERVER_PID" | head -n 1)
 	kill -KILL "$victim"
-	wait_until 1 eval '[ "$(count_children_of "$SERVER_PID")" -eq 3 ] && ! workers_of "$SERVER_PID" | grep -qx "$victim"'
+	# At once: a generous bound all the same, for a loaded machine.
+	wait_until 5 eval '[ "$(count_children_of "$SERVER_PID")" -eq 3 ] && ! workers_of "$SERVER_PID" | grep -qx "$victim"' || {
+		echo "worker $victim was not replaced within 5 s; ps says:"
+		ps -o pid,ppid,stat,cmd -p "$SERVER_PID" --ppid "$SERVER_PID"
+		return 1
+	}
 	assert_equal "$(count_zombies_of "$SERVER_PID")" 0
-	wait_until 2 grep -q "worker $victim killed by signal 9 (Killed)" "$SERVER_LOG"
+	wait_until 5 grep -q "worker $victim killed by signal 9 (Killed)" "$SERVER_LOG" || {
+		echo "the server did not report worker $victim's death; it said:"
+		cat "$SERVER_LOG"
+		return 1
+	}
 	assert_equal "$(grep -c 'started$' "$SERVER_LOG")" 4
 }
 
@@ -118,9 +127,10 @@ stop_tracing() {
 	assert_equal "$after" "$before"
 	stop_pool
 	wait_until 2 eval '[ "$(grep -c "clients served by worker" "$SERVER_LOG")" -eq 4 ]'
-	# 300 clients, 75 each if they took perfect turns.
+	# 300 clients, 75 each if they took perfect turns; a loaded machine
+	# makes a worker miss a turn now and then.
 	for count in $(sed -n 's/.*clients served by worker [0-9]*: //p' "$SERVER_LOG"); do
-		[ "$count" -ge 50 ] && [ "$count" -le 100 ] ||
+		[ "$count" -ge 40 ] && [ "$count" -le 110 ] ||
 			fail "uneven counts: $(grep 'clients served' "$SERVER_LOG")"
 	done
 	assert_equal "$(sed -n 's/.*clients served by worker [0-9]*: //p' "$SERVER_LOG" | paste -sd+ | bc)" 300
@@ -149,17 +159,20 @@ stop_tracing() {
 	local trace=$BATS_TEST_TMPDIR/trace
 	start_pool
 	# shellcheck disable=SC2046
-	timeout 10 strace -e trace=accept,read,write $(printf -- '-p %s ' $(workers_of "$SERVER_PID")) \
+	timeout 20 strace -e trace=accept,read,write $(printf -- '-p %s ' $(workers_of "$SERVER_PID")) \
 		>"$trace" 2>&1 3>&- &
 	TRACER_PID=$!
-	wait_until 5 eval '[ "$(grep -c "accept(" "$trace" 2>/dev/null)" = 4 ]' || {
+	wait_until 10 eval '[ "$(grep -c "accept(" "$trace" 2>/dev/null)" = 4 ]' || {
 		cat "$trace"
 		fail "strace did not show the 4 workers in accept"
 	}
 	run echo_line 127.0.0.1
 	assert_success
 	# The worker has read the client's end-of-file.
-	wait_until 2 grep -qE 'read\([0-9]+, "", ' "$trace"
+	wait_until 5 grep -qE 'read\([0-9]+, "", ' "$trace" || {
+		cat "$trace"
+		fail "strace did not show the worker reading the client's end-of-file"
+	}
 	stop_tracing
 	assert_equal "$(grep -c 'accept resumed' "$trace")" 1
 	assert_equal "$(grep -o '^\[pid *[0-9]*\] read(' "$trace" | sort -u | wc -l)" 1
