@@ -126,6 +126,6 @@ check_mutants_of() {
 	check_mutants_of 05-threads
 }
 
-@test "stage 08 mutants lose points exactly where their bug is named, with its hint (a fork per client inside the pool, a parent that accepts, orphans after SIGTERM); workers with SIGTERM's default action score full" {
+@test "stage 08 mutants lose points exactly where their bug is named, with its hint (a fork per client inside the pool, a parent that accepts, orphans after SIGTERM); workers with SIGTERM's default action and a parent in sigsuspend score full" {
 	check_mutants_of 08-prefork
 }
