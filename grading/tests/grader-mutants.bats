@@ -134,6 +134,10 @@ check_mutants_of() {
 	check_mutants_of 07-daemon
 }
 
+@test "stage 08 mutants lose points exactly where their bug is named, with its hint (a fork per client inside the pool, a parent that accepts, orphans after SIGTERM); workers with SIGTERM's default action and a parent in sigsuspend score full" {
+	check_mutants_of 08-prefork
+}
+
 @test "stage 09 mutants lose points exactly where their bug is named, with its hint (a leaked listener or connection, setuid before setgid, no _exit after a failed exec); FD_CLOEXEC and stderr on the connection score full" {
 	check_mutants_of 09-superserver
 }
