@@ -146,6 +146,15 @@ kill_strays() {
 	done
 }
 
+# stop_running_stage: kills the stage under way, if any, and removes its
+# cgroup: the grader was stopped (Ctrl-C, SIGTERM) in the middle of it.
+stop_running_stage() {
+	[ -z "${running_stage_group:-}" ] || kill -KILL -- "-$running_stage_group" 2>/dev/null || true
+	[ -z "${running_stage_cgroup:-}" ] || empty_and_remove_cgroup "$running_stage_cgroup"
+	running_stage_group=
+	running_stage_cgroup=
+}
+
 # run_stage_contained STAGE SUITE...: runs lib/run-stage for STAGE in the
 # sandbox, bounded by stage_time_limit.  Leaves $work/STAGE/timed-out if
 # the bound was hit.
@@ -193,7 +202,12 @@ run_stage_contained() {
 			</dev/null >"$work/$stage/run.log" 2>&1
 	) &
 	stage_group=$!
+	# For finish_on_exit, should the grader be stopped meanwhile.
+	running_stage_group=$stage_group
+	running_stage_cgroup=$stage_cgroup
 	wait "$stage_group" || status=$?
+	running_stage_group=
+	running_stage_cgroup=
 	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || touch "$work/$stage/timed-out"
 	# Whatever is left of the stage's session (setsid made it a group).
 	kill -KILL -- "-$stage_group" 2>/dev/null || true
