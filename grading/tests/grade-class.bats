@@ -161,9 +161,9 @@ alone_scores() {
 	assert_output --partial "usage: grading/grade-class"
 	run "$KIT_ROOT/grading/grade-class" --jobs 0 "$BATS_TEST_TMPDIR" 3>&-
 	assert_failure 2
-	run "$KIT_ROOT/grading/grade-class" --lab 07 "$BATS_TEST_TMPDIR" 3>&-
+	run "$KIT_ROOT/grading/grade-class" --lab 42 "$BATS_TEST_TMPDIR" 3>&-
 	assert_failure 2
-	assert_output --partial 'unknown lab "07"'
+	assert_output --partial 'unknown lab "42"'
 	mkdir "$BATS_TEST_TMPDIR/nobody-here"
 	run "$KIT_ROOT/grading/grade-class" --output "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/nobody-here" 3>&-
 	assert_failure 2
