@@ -6,6 +6,7 @@
 #     make sanitize  build with AddressSanitizer/UBSan and run the tests
 #     make grade     grade solutions/ (make grade SUBMISSION=path LAB=03)
 #     make soak      grade solutions/ 20 times under CPU load: any flake?
+#                    (make soak LAB="01 04": those stages only)
 #     make bench-grader  time the grading of every stage of solutions/
 #     make autograder    autograder.zip for Gradescope (LAB=03: stage 03 only)
 #     make clean     remove everything make built
@@ -40,7 +41,7 @@ grade: all
 	grading/grade $(foreach lab,$(LAB),--lab $(lab)) $(SUBMISSION)
 
 soak:
-	grading/soak
+	grading/soak $(foreach lab,$(LAB),--lab $(lab))
 
 # The grader's own benchmark; make bench is kept for the servers'.
 bench-grader:
