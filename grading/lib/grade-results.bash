@@ -105,6 +105,9 @@ record_stage_results() {
 	if [ -z "$reason" ] && [ -f "$work/$stage/timed-out" ]; then
 		reason="grader error: the stage was stopped after $(stage_time_limit "$stage") s, though each of its tests has its own bound ($TEST_TIME_LIMIT s)"
 	fi
+	if [ -z "$reason" ] && [ -s "$work/$stage/grader-faults" ]; then
+		reason="grader error: $(head -n 3 "$work/$stage/grader-faults" | tr '\n' ' ')"
+	fi
 	if [ -z "$reason" ] && [ -s "$work/$stage/bats-failed" ]; then
 		reason="grader error: bats could not run the stage's tests: $(head -n 3 "$work/$stage/bats-failed" | tr '\n' ' ')$(tail -n 2 "$work/$stage/bats.err" 2>/dev/null | tr '\n' ' ' | sed 's/^./; it said: &/')"
 	fi

@@ -42,7 +42,7 @@ start_traced_stage_server() {
 	SERVER_TRACE_FILE=$SERVER_TRACE start_stage_server
 	tracer=$SERVER_PID
 	wait_until 2 eval '[ -n "$(ps -o pid= --ppid "$tracer")" ]' ||
-		fail "grader error: strace did not start the server"
+		grader_fault "strace did not start the server"
 	SERVER_PID=$(ps -o pid= --ppid "$tracer" | head -n 1 | tr -d ' ')
 }
 
@@ -50,6 +50,15 @@ start_traced_stage_server() {
 # "PID SIGNAME".
 processes_killed_by_signals() {
 	sed -n 's/^\([0-9]*\) *+++ killed by \(SIG[A-Z0-9]*\).*/\1 \2/p' "$SERVER_TRACE"
+}
+
+# grader_fault REASON: the test could not be run as it should, for a fault
+# of the grader's or of this machine's, not the student's.  The grader
+# (run-stage gives GRADER_FAULTS) then exits 2 with REASON rather than
+# score the test.
+grader_fault() {
+	[ -z "${GRADER_FAULTS:-}" ] || printf '%s: %s\n' "$BATS_TEST_DESCRIPTION" "$1" >>"$GRADER_FAULTS"
+	fail "grader error: $1"
 }
 
 # lose_points_because SEEN SECTION HINT: fails the test with what was seen

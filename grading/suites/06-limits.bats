@@ -193,7 +193,7 @@ held_then_out_of_processes() {
 			"The echo itself fails here: make the echo tests pass first."
 	NPROC_BEFORE=$(soft_limit_of "$SERVER_PID" processes)
 	as_server_user prlimit --pid "$SERVER_PID" --nproc=1: ||
-		fail "prlimit could not lower the server's process limit"
+		grader_fault "prlimit could not lower the server's process limit"
 }
 
 @test "out of processes, a client the server cannot fork for gets end-of-file within 2 s" {
@@ -228,7 +228,7 @@ held_then_out_of_processes() {
 			"Run out of processes" \
 			"A failed fork concerns one client: drop that client and go back to accept."
 	as_server_user prlimit --pid "$SERVER_PID" --nproc="$NPROC_BEFORE": ||
-		fail "prlimit could not put the server's process limit back"
+		grader_fault "prlimit could not put the server's process limit back"
 	expect_echo 127.0.0.1 "after the limit" "Run out of processes" \
 		"Once fork can succeed again, new clients must be served as before."
 }
@@ -248,7 +248,7 @@ out_of_descriptors() {
 	start_stage_server
 	NOFILE_BEFORE=$(soft_limit_of "$SERVER_PID" "open files")
 	as_server_user prlimit --pid "$SERVER_PID" --nofile="$(($(highest_fd_of "$SERVER_PID") + 1))": ||
-		fail "prlimit could not lower the server's open-files limit"
+		grader_fault "prlimit could not lower the server's open-files limit"
 	open_clients_sending 1
 	sleep 0.3                   # time for accept to fail
 }

@@ -16,7 +16,7 @@ setup() {
 	load "$KIT_ROOT/grading/lib/suite.bash"
 	load "$KIT_ROOT/grading/lib/daemon.bash"
 	"$KIT_ROOT/grading/lib/with-own-syslog" --check 2>"$BATS_TEST_TMPDIR/check" ||
-		fail "grader error: $(cat "$BATS_TEST_TMPDIR/check")"
+		grader_fault "$(cat "$BATS_TEST_TMPDIR/check")"
 	PORT=$(pick_port)
 	prepare_daemon_run
 }

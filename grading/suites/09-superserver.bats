@@ -157,9 +157,7 @@ STATUS_PROGRAM='read -r how; case $how in kill) kill -KILL $$ ;; *) exit "$how" 
 @test "as root with -u nobody, the program runs with nobody's uid and gid and no supplementary groups" {
 	local report user uid gid groups allowed group
 	if [ -z "${SERVER_USER:-}" ]; then
-		lose_points_because "not graded here: this test must start your server as root, and this grader does not run as root" \
-			"Give up root before the exec" \
-			"Grade as root to run it: sudo ../../grading/grade --lab 09 .. (your instructor's grading runs as root)."
+		grader_fault "not graded here: this test must start the server as root, and this grader does not run as root (grade as root: sudo ../../grading/grade --lab 09 ..)"
 	fi
 	user=$SERVER_USER
 	SERVER_KEEP_ROOT=yes start_superserver -u "$user" "$FDREPORT"
