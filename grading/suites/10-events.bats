@@ -176,8 +176,9 @@ milliseconds_now() {
 		lose_points_because "5 clients held open did not each get their echo" \
 			"One loop for every client" \
 			"Wait in poll for the listener and every client at once, and serve whichever is ready."
-	for stream in $(seq 1 10); do
-		"$PSOCKETS/TCPReset" -n 5 127.0.0.1 "$PORT" >/dev/null 2>&1 3>&- &
+	# 25 streams of 2: fast, and many resets at the same moment.
+	for stream in $(seq 1 25); do
+		"$PSOCKETS/TCPReset" -n 2 127.0.0.1 "$PORT" >/dev/null 2>&1 3>&- &
 		reset_pids+=($!)
 	done
 	# While they reset: one held client after another, each its echo.
