@@ -176,7 +176,7 @@ run_stage_contained() {
 	local -a environment=(
 		KIT_ROOT="$kit_root"
 		GRADE_PSOCKETS="$psockets"
-		GRADE_SYSLOG_SINK="$work/syslog-sink"
+		GRADE_SYSLOG_SINK="$tools/syslog-sink"
 		SERVER_BIN="$work/$stage/build/TCPEchod"
 		SUBMISSION_STAGE_DIR="$submission/$stage"
 		SERVER_WRAPPER="$lib/contain-server"

@@ -64,8 +64,9 @@ KEPT_OUTPUT_BYTES=65536
 # It closes every descriptor it inherited but its input: a held client
 # connection or bats' descriptor 3 must not stay open through it.
 keep_head_and_tail() {
-	local log=$1 fd
-	for fd in $(ls "/proc/$BASHPID/fd"); do
+	local log=$1 fd_path fd
+	for fd_path in "/proc/$BASHPID/fd/"*; do
+		fd=${fd_path##*/}
 		[ "$fd" -eq 0 ] || eval "exec $fd>&-" 2>/dev/null || true
 	done
 	# Unbuffered, head writes each piece as it reads it: the log is
