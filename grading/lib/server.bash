@@ -44,8 +44,13 @@ is_listening() {
 	[ -n "$(ss -Hltn "sport = :$1")" ]
 }
 
+# Read from /proc by bash itself, not with ps: the tests ask often.  The
+# state follows the command name, in parentheses, which may hold anything.
 server_is_running() {
-	kill -0 "$SERVER_PID" 2>/dev/null && [ "$(ps -o stat= -p "$SERVER_PID" | cut -c1)" != Z ]
+	local stat
+	{ read -r stat <"/proc/$SERVER_PID/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
 }
 
 # How much of a server's output is kept, from its start and from its end;
@@ -59,8 +64,9 @@ KEPT_OUTPUT_BYTES=65536
 # It closes every descriptor it inherited but its input: a held client
 # connection or bats' descriptor 3 must not stay open through it.
 keep_head_and_tail() {
-	local log=$1 fd
-	for fd in $(ls "/proc/$BASHPID/fd"); do
+	local log=$1 fd_path fd
+	for fd_path in "/proc/$BASHPID/fd/"*; do
+		fd=${fd_path##*/}
 		[ "$fd" -eq 0 ] || eval "exec $fd>&-" 2>/dev/null || true
 	done
 	# Unbuffered, head writes each piece as it reads it: the log is
@@ -93,9 +99,11 @@ start_server() {
 	SERVER_PGID=$!
 	exec {output}>&-
 	SERVER_PID=
-	# timeout(1) runs the program as its child: find that child.
-	for tries in $(seq 1 50); do
-		SERVER_PID=$(ps -o pid= --ppid "$SERVER_PGID" | head -n 1 | tr -d ' ')
+	# timeout(1) runs the program as its child: find that child, in the
+	# list of its children the kernel keeps in /proc.
+	for ((tries = 0; tries < 50; tries++)); do
+		# (The list does not end in a newline: read fails, having read it.)
+		{ read -r SERVER_PID _ <"/proc/$SERVER_PGID/task/$SERVER_PGID/children"; } 2>/dev/null || true
 		[ -n "$SERVER_PID" ] && return 0
 		kill -0 "$SERVER_PGID" 2>/dev/null || break
 		sleep 0.02
@@ -119,6 +127,8 @@ start_server_on() {
 # Is any process of group PGID still running?  Zombies do not count: an
 # orphan stays one until its new parent gets round to reaping it.
 group_is_running() {
+	# No process at all in the group, zombie or not: no need to ask ps.
+	kill -0 -- "-$1" 2>/dev/null || return 1
 	ps -e -o pgid=,stat= | awk -v pgid="$1" '$1 == pgid && $2 !~ /^Z/ { found = 1 }
 		END { exit !found }'
 }
