@@ -17,7 +17,7 @@ SERVER_TIME_LIMIT=${SERVER_TIME_LIMIT:-120}
 # range below the kernel's ephemeral ports, so parallel runs rarely meet.
 pick_port() {
 	local attempt port
-	for attempt in $(seq 1 50); do
+	for ((attempt = 0; attempt < 50; attempt++)); do
 		port=$((10000 + RANDOM % 20000))
 		if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )")" ]; then
 			echo "$port"
@@ -33,7 +33,7 @@ pick_port() {
 wait_until() {
 	local seconds=$1 tries
 	shift
-	for tries in $(seq 1 $((seconds * 10))); do
+	for ((tries = 0; tries < seconds * 10; tries++)); do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -44,11 +44,16 @@ is_listening() {
 	[ -n "$(ss -Hltn "sport = :$1")" ]
 }
 
-# Read from /proc by bash itself, not with ps: the tests ask often.  The
-# state follows the command name, in parentheses, which may hold anything.
 server_is_running() {
+	is_alive "$SERVER_PID"
+}
+
+# is_alive PID: is process PID running, and not a zombie?  Read from /proc
+# by bash itself, not with ps: the tests ask often.  The state follows
+# the command name, in parentheses, which may hold anything.
+is_alive() {
 	local stat
-	{ read -r stat <"/proc/$SERVER_PID/stat"; } 2>/dev/null || return 1
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	stat=${stat##*) }
 	[ "${stat%% *}" != Z ]
 }
@@ -159,19 +164,23 @@ finish_server_output() {
 	done
 }
 
-# The processes (not zombies) that belong to the submission under test
-# (SERVER_BIN, set by the grader): those of the server's cgroup, when the grader could make one (it holds every
-# process the server started, whatever it runs), and those running the
-# student's program.  One PID a line.
+# The processes (not zombies) that belong to the submission under test:
+# those of the server's cgroup, when the grader could make one (it holds
+# every process the server started, whatever it runs); else those running
+# the student's program (SERVER_BIN, set by the grader).  One PID a line.
 processes_of_the_submission() {
 	local pid
 	{
-		[ -z "${SERVER_CGROUP:-}" ] || cat "$SERVER_CGROUP/cgroup.procs" 2>/dev/null
-		# One find for all of /proc: a readlink per process is slow.
-		find /proc -mindepth 2 -maxdepth 2 -name exe \
-			\( -lname "$SERVER_BIN" -o -lname "$SERVER_BIN (deleted)" \) 2>/dev/null | cut -d/ -f3
+		if [ -n "${SERVER_CGROUP:-}" ] && [ -f "$SERVER_CGROUP/cgroup.procs" ]; then
+			# Exact: nothing the server starts can leave its cgroup.
+			cat "$SERVER_CGROUP/cgroup.procs"
+		else
+			# One find for all of /proc: a readlink per process is slow.
+			find /proc -mindepth 2 -maxdepth 2 -name exe \
+				\( -lname "$SERVER_BIN" -o -lname "$SERVER_BIN (deleted)" \) 2>/dev/null | cut -d/ -f3
+		fi
 	} | sort -un | while read -r pid; do
-		[ "$(ps -o stat= -p "$pid" | cut -c1)" = Z ] || [ ! -d "/proc/$pid" ] || echo "$pid"
+		! is_alive "$pid" || echo "$pid"
 	done
 }
 
