@@ -115,6 +115,7 @@ struct results {
 /* byte i of a stream starting at offset is pattern[offset + i % PERIOD]:
  * twice the period long, so any chunk up to one period is contiguous. */
 static unsigned char pattern[2 * PATTERN_PERIOD];
+
 /* One thread of the load: its share of the clients and what it saw. */
 struct worker {
     pthread_t thread;
