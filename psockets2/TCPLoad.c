@@ -25,8 +25,9 @@
  * closed_early (end-of-file before the whole echo), corrupt (a wrong or
  * extra byte), timeout (no answer within 10 s, or by the end of the run).
  * With -p, the server's CPU time over the run is read from /proc: its own,
- * its reaped children's (cutime, cstime) and its live children's (their
- * own stat, zombies included); rate mode divides it by the connections.
+ * its reaped children's (cutime, cstime) and its children's not reaped
+ * yet (their own stat, or a zombie's schedstat); rate mode divides it by
+ * the connections.
  *
  * Output, one line of name=value pairs (make bench reads them with awk):
  *   mode=rate clients=8 seconds=5.00 connections=41234 conn_per_s=8246.8
@@ -225,54 +226,66 @@ static const unsigned char *stream_at(const struct client *client,
 
 /* --- the server's CPU time, from /proc ------------------------------------ */
 
-/* Reads utime+stime and cutime+cstime (clock ticks) of one process.
- * Returns its parent's PID, or -1 if it is gone. */
-static long read_cpu_ticks(const char *pid_text, unsigned long long *own,
-                           unsigned long long *reaped)
+/* Reads the first line of /proc/PID/NAME into line; 0 if there is none. */
+static int read_proc_line(const char *pid_text, const char *name, char *line,
+                          int size)
 {
-    char path[64], line[1024];
-    unsigned long long utime, stime, cutime, cstime;
-    long ppid;
-    const char *after_name;
-    FILE *stat;
-    int fields;
+    char path[64];
+    FILE *file;
+    int found;
 
-    snprintf(path, sizeof path, "/proc/%s/stat", pid_text);
-    stat = fopen(path, "r");
-    if (stat == NULL)
+    snprintf(path, sizeof path, "/proc/%s/%s", pid_text, name);
+    file = fopen(path, "r");
+    if (file == NULL)
+        return 0;
+    found = fgets(line, size, file) != NULL;
+    fclose(file);
+    return found;
+}
+
+/* Reads the CPU time (in seconds) of one process: its own, and its
+ * reaped children's (cutime + cstime).  Returns its parent's PID, or -1
+ * if it is gone. */
+static long read_cpu_seconds(const char *pid_text, double *own, double *reaped)
+{
+    char line[1024];
+    unsigned long long utime, stime, cutime, cstime, run_ns;
+    double ticks_per_second = (double) sysconf(_SC_CLK_TCK);
+    const char *after_name;
+    char state;
+    long ppid;
+
+    if (!read_proc_line(pid_text, "stat", line, sizeof line))
         return -1;
-    if (fgets(line, sizeof line, stat) == NULL) {
-        fclose(stat);
-        return -1;
-    }
-    fclose(stat);
     /* The command name may hold spaces and ')': skip past its last ')'. */
     after_name = strrchr(line, ')');
-    if (after_name == NULL)
+    if (after_name == NULL
+        || sscanf(after_name + 1, " %c %ld %*d %*d %*d %*d %*u %*u %*u"
+                  " %*u %*u %llu %llu %llu %llu", &state, &ppid, &utime,
+                  &stime, &cutime, &cstime) != 6)
         return -1;
-    fields = sscanf(after_name + 1, " %*c %ld %*d %*d %*d %*d %*u %*u %*u"
-                    " %*u %*u %llu %llu %llu %llu",
-                    &ppid, &utime, &stime, &cutime, &cstime);
-    if (fields != 5)
-        return -1;
-    *own = utime + stime;
-    *reaped = cutime + cstime;
+    *own = (double) (utime + stime) / ticks_per_second;
+    *reaped = (double) (cutime + cstime) / ticks_per_second;
+    /* Linux shows a zombie's utime and stime as 0, but its schedstat
+     * still holds the nanoseconds it ran: stage 02 never reaps. */
+    if (state == 'Z' && read_proc_line(pid_text, "schedstat", line, sizeof line)
+        && sscanf(line, "%llu", &run_ns) == 1)
+        *own = (double) run_ns / 1e9;
     return ppid;
 }
 
-/* The server's CPU time so far, in clock ticks: its own and its reaped
- * children's, plus every live child's (each child's own reaped children
- * included).  Children the server has not reaped yet (zombies) still
- * have their stat, so they count too. */
-static unsigned long long server_cpu_ticks(long server_pid)
+/* The server's CPU time so far, in seconds: its own and its reaped
+ * children's, plus every child's not reaped yet, live or zombie (each
+ * one's own reaped children included). */
+static double server_cpu_seconds(long server_pid)
 {
     char pid_text[32];
-    unsigned long long own, reaped, total;
+    double own, reaped, total;
     struct dirent *entry;
     DIR *proc;
 
     snprintf(pid_text, sizeof pid_text, "%ld", server_pid);
-    if (read_cpu_ticks(pid_text, &own, &reaped) < 0)
+    if (read_cpu_seconds(pid_text, &own, &reaped) < 0)
         errexit("TCPLoad: -p %ld: no such process (/proc/%ld/stat)\n",
                 server_pid, server_pid);
     total = own + reaped;
@@ -282,7 +295,7 @@ static unsigned long long server_cpu_ticks(long server_pid)
     while ((entry = readdir(proc)) != NULL) {
         if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
             continue;           /* not a process */
-        if (read_cpu_ticks(entry->d_name, &own, &reaped) == server_pid)
+        if (read_cpu_seconds(entry->d_name, &own, &reaped) == server_pid)
             total += own + reaped;
     }
     closedir(proc);
@@ -886,8 +899,7 @@ int main(int argc, char *argv[])
 {
     struct settings run;
     struct timespec settle = { 0, CHILDREN_SETTLE_NS };
-    unsigned long long cpu_before = 0, cpu_after;
-    double started, elapsed, cpu_ms = -1;
+    double started, elapsed, cpu_before = 0, cpu_ms = -1;
 
     memset(&run, 0, sizeof run);
     if (argc == 2 && strcmp(argv[1], "--help") == 0)
@@ -900,7 +912,7 @@ int main(int argc, char *argv[])
     fill_pattern();
 
     if (run.server_pid != 0)
-        cpu_before = server_cpu_ticks(run.server_pid);
+        cpu_before = server_cpu_seconds(run.server_pid);
     started = seconds_now();
     run_load(&run, &results);
     elapsed = run.mode == HOLD ? seconds_now() - started : run.seconds;
@@ -908,9 +920,7 @@ int main(int argc, char *argv[])
         /* Let the children of the last clients exit and be counted. */
         if (nanosleep(&settle, NULL) < 0 && errno != EINTR)
             errexit("TCPLoad: nanosleep: %s\n", strerror(errno));
-        cpu_after = server_cpu_ticks(run.server_pid);
-        cpu_ms = (double) (cpu_after - cpu_before) * 1000.0
-            / (double) sysconf(_SC_CLK_TCK);
+        cpu_ms = (server_cpu_seconds(run.server_pid) - cpu_before) * 1000;
     }
     print_results(&run, elapsed, cpu_ms);
     freeaddrinfo(run.address);
