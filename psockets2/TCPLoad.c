@@ -31,7 +31,7 @@
  *
  * Output, one line of name=value pairs (make bench reads them with awk):
  *   mode=rate clients=8 seconds=5.00 connections=41234 conn_per_s=8246.8
- *   p50_ms=0.912 p99_ms=2.310 mb_per_s=1.06 held=0 hold_s=0.000
+ *   p50_ms=0.912 p99_ms=2.310 bytes=2639000 mb_per_s=0.53 held=0 hold_s=0.000
  *   still_echoing=0 errors=0 refused=0 connect=0 reset=0 closed_early=0
  *   corrupt=0 timeout=0 server_cpu_ms=4210 cpu_us_per_conn=102.1
  * Exits 0 when there was no error, 1 otherwise (or on bad options).
@@ -799,11 +799,13 @@ static void print_results(const struct settings *run, double elapsed,
         qsort(results.latencies_us, results.samples, sizeof (uint32_t),
               by_value);
     printf("mode=%s clients=%d seconds=%.2f connections=%lu conn_per_s=%.1f"
-           " p50_ms=%.3f p99_ms=%.3f mb_per_s=%.2f held=%d hold_s=%.3f"
+           " p50_ms=%.3f p99_ms=%.3f bytes=%llu mb_per_s=%.2f held=%d"
+           " hold_s=%.3f"
            " still_echoing=%d errors=%lu",
            mode_names[run->mode], run->clients, elapsed, results.connections,
            results.connections / elapsed, percentile_ms(0.50),
-           percentile_ms(0.99), results.bytes / elapsed / 1e6, results.held,
+           percentile_ms(0.99), results.bytes, results.bytes / elapsed / 1e6,
+           results.held,
            results.hold_seconds, results.still_echoing, total_errors());
     for (kind = 0; kind < ERROR_KINDS; kind++)
         printf(" %s=%lu", error_names[kind], results.errors[kind]);
