@@ -396,7 +396,10 @@ static void fail_client(struct worker *w, struct client *client)
  * rate request is out, our FIN tells the server the request is over. */
 static void send_some(struct worker *w, struct client *client, size_t chunk)
 {
-    while (client->sent < client->length) {
+    int writes;
+
+    /* Bounded: a fast server must not keep us here forever. */
+    for (writes = 0; writes < 16 && client->sent < client->length; writes++) {
         size_t left = client->length - client->sent;
         size_t size = left < chunk ? left : chunk;
         ssize_t written = write(client->fd, stream_at(client, client->sent),
@@ -410,7 +413,8 @@ static void send_some(struct worker *w, struct client *client, size_t chunk)
         }
         client->sent += (size_t) written;
     }
-    if (client->half_close && client->length != SIZE_MAX && !client->fin_sent) {
+    if (client->half_close && client->sent == client->length
+        && client->length != SIZE_MAX && !client->fin_sent) {
         if (shutdown(client->fd, SHUT_WR) < 0) {
             fail_client(w, client);
             return;
