@@ -17,7 +17,7 @@ SERVER_TIME_LIMIT=${SERVER_TIME_LIMIT:-120}
 # range below the kernel's ephemeral ports, so parallel runs rarely meet.
 pick_port() {
 	local attempt port
-	for attempt in $(seq 1 50); do
+	for ((attempt = 0; attempt < 50; attempt++)); do
 		port=$((10000 + RANDOM % 20000))
 		if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )")" ]; then
 			echo "$port"
@@ -33,7 +33,7 @@ pick_port() {
 wait_until() {
 	local seconds=$1 tries
 	shift
-	for tries in $(seq 1 $((seconds * 10))); do
+	for ((tries = 0; tries < seconds * 10; tries++)); do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -45,7 +45,17 @@ is_listening() {
 }
 
 server_is_running() {
-	kill -0 "$SERVER_PID" 2>/dev/null && [ "$(ps -o stat= -p "$SERVER_PID" | cut -c1)" != Z ]
+	is_alive "$SERVER_PID"
+}
+
+# is_alive PID: is process PID running, and not a zombie?  Read from /proc
+# by bash itself, not with ps: the tests ask often.  The state follows
+# the command name, in parentheses, which may hold anything.
+is_alive() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
 }
 
 # How much of a server's output is kept, from its start and from its end;
@@ -59,8 +69,9 @@ KEPT_OUTPUT_BYTES=65536
 # It closes every descriptor it inherited but its input: a held client
 # connection or bats' descriptor 3 must not stay open through it.
 keep_head_and_tail() {
-	local log=$1 fd
-	for fd in $(ls "/proc/$BASHPID/fd"); do
+	local log=$1 fd_path fd
+	for fd_path in "/proc/$BASHPID/fd/"*; do
+		fd=${fd_path##*/}
 		[ "$fd" -eq 0 ] || eval "exec $fd>&-" 2>/dev/null || true
 	done
 	# Unbuffered, head writes each piece as it reads it: the log is
@@ -93,9 +104,11 @@ start_server() {
 	SERVER_PGID=$!
 	exec {output}>&-
 	SERVER_PID=
-	# timeout(1) runs the program as its child: find that child.
-	for tries in $(seq 1 50); do
-		SERVER_PID=$(ps -o pid= --ppid "$SERVER_PGID" | head -n 1 | tr -d ' ')
+	# timeout(1) runs the program as its child: find that child, in the
+	# list of its children the kernel keeps in /proc.
+	for ((tries = 0; tries < 50; tries++)); do
+		# (The list does not end in a newline: read fails, having read it.)
+		{ read -r SERVER_PID _ <"/proc/$SERVER_PGID/task/$SERVER_PGID/children"; } 2>/dev/null || true
 		[ -n "$SERVER_PID" ] && return 0
 		kill -0 "$SERVER_PGID" 2>/dev/null || break
 		sleep 0.02
@@ -119,6 +132,8 @@ start_server_on() {
 # Is any process of group PGID still running?  Zombies do not count: an
 # orphan stays one until its new parent gets round to reaping it.
 group_is_running() {
+	# No process at all in the group, zombie or not: no need to ask ps.
+	kill -0 -- "-$1" 2>/dev/null || return 1
 	ps -e -o pgid=,stat= | awk -v pgid="$1" '$1 == pgid && $2 !~ /^Z/ { found = 1 }
 		END { exit !found }'
 }
@@ -149,19 +164,23 @@ finish_server_output() {
 	done
 }
 
-# The processes (not zombies) that belong to the submission under test
-# (SERVER_BIN, set by the grader): those of the server's cgroup, when the grader could make one (it holds every
-# process the server started, whatever it runs), and those running the
-# student's program.  One PID a line.
+# The processes (not zombies) that belong to the submission under test:
+# those of the server's cgroup, when the grader could make one (it holds
+# every process the server started, whatever it runs); else those running
+# the student's program (SERVER_BIN, set by the grader).  One PID a line.
 processes_of_the_submission() {
 	local pid
 	{
-		[ -z "${SERVER_CGROUP:-}" ] || cat "$SERVER_CGROUP/cgroup.procs" 2>/dev/null
-		# One find for all of /proc: a readlink per process is slow.
-		find /proc -mindepth 2 -maxdepth 2 -name exe \
-			\( -lname "$SERVER_BIN" -o -lname "$SERVER_BIN (deleted)" \) 2>/dev/null | cut -d/ -f3
+		if [ -n "${SERVER_CGROUP:-}" ] && [ -f "$SERVER_CGROUP/cgroup.procs" ]; then
+			# Exact: nothing the server starts can leave its cgroup.
+			cat "$SERVER_CGROUP/cgroup.procs"
+		else
+			# One find for all of /proc: a readlink per process is slow.
+			find /proc -mindepth 2 -maxdepth 2 -name exe \
+				\( -lname "$SERVER_BIN" -o -lname "$SERVER_BIN (deleted)" \) 2>/dev/null | cut -d/ -f3
+		fi
 	} | sort -un | while read -r pid; do
-		[ "$(ps -o stat= -p "$pid" | cut -c1)" = Z ] || [ ! -d "/proc/$pid" ] || echo "$pid"
+		! is_alive "$pid" || echo "$pid"
 	done
 }
 

@@ -255,6 +255,40 @@ holds_socket() {
 	return 1
 }
 
+# The CPU time PID has used, user and system, in clock ticks: fields 14
+# and 15 of /proc/PID/stat, counted after the ")" that ends its name.
+# Fails if PID is gone.
+cpu_ticks_of() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	echo "${stat##*) }" | awk '{ print $12 + $13 }'
+}
+
+# cpu_ticks_over SECONDS: how many ticks the server uses in SECONDS
+# (stages 06 and 10: no busy loop).
+# Prints "died" if it is gone (or a zombie) by then.
+cpu_ticks_over() {
+	local before after
+	before=$(cpu_ticks_of "$SERVER_PID") || { echo died; return; }
+	sleep "$1"
+	after=$(cpu_ticks_of "$SERVER_PID") && server_is_running || { echo died; return; }
+	echo $((after - before))
+}
+
+# A tenth of a second, in ticks.
+TENTH=$(($(getconf CLK_TCK) / 10))
+
+ticks_as_seconds() {
+	awk -v ticks="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", ticks / hz }'
+}
+
+# soft_limit_of PID WHAT: the soft limit on WHAT (processes, open files)
+# in /proc/PID/limits, from its line (Max WHAT), where the names take
+# the first 26 columns.
+soft_limit_of() {
+	awk -v name="Max $2" 'index($0, name) == 1 { split(substr($0, 27), limit, " "); print limit[1] }' "/proc/$1/limits"
+}
+
 vm_size_kb_of() {
 	awk '/^VmSize:/ { print $2 }' "/proc/$1/status"
 }

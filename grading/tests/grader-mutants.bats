@@ -141,3 +141,7 @@ check_mutants_of() {
 @test "stage 09 mutants lose points exactly where their bug is named, with its hint (a leaked listener or connection, setuid before setgid, no _exit after a failed exec); FD_CLOEXEC and stderr on the connection score full" {
 	check_mutants_of 09-superserver
 }
+
+@test "stage 10 mutants lose points exactly where their bug is named, with its hint (blocking writes, an unbounded buffer, a busy loop, a blocking listener, a closed client left in the set, SIGPIPE's default); select and MSG_NOSIGNAL score full" {
+	check_mutants_of 10-events
+}

@@ -170,3 +170,42 @@ start_silent_server() {
 	assert_success
 	assert_output --partial "usage: TCPReset [-n N] host [port]"
 }
+
+@test "TCPFlood sends without reading: to a stopped server it sends what the buffers hold, keeps the connection, and says so after -s seconds" {
+	local sent
+	start_silent_server
+	SECONDS=0
+	run timeout 10 "$PSOCKETS/TCPFlood" -m 64 -s 1 127.0.0.1 "$PORT"
+	assert_success
+	assert_output --regexp '^TCPFlood: sent [0-9]+ of 67108864 bytes in 1 s, read none$'
+	sent=$(sed 's/^TCPFlood: sent \([0-9]*\) of.*/\1/' <<<"$output")
+	[ "$sent" -gt 0 ] && [ "$sent" -lt 67108864 ] || fail "sent $sent bytes to a stopped server"
+	[ "$SECONDS" -le 3 ] || fail "TCPFlood -s 1 took $SECONDS s"
+}
+
+@test "TCPFlood sends all of -m to a server that reads, never reads the echo, and stops early on SIGTERM" {
+	start_echod
+	setsid timeout 30 "$PSOCKETS/TCPFlood" -m 1 -s 20 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/flood" 2>&1 3>&- &
+	BURST_PGID=$!
+	wait_until 5 eval '[ "$(count_state "$PORT" ESTABLISHED client)" -eq 1 ]' ||
+		fail "TCPFlood is not connected"
+	sleep 1
+	kill -TERM -- "-$BURST_PGID"
+	wait "$BURST_PGID" || fail "TCPFlood exited with status $? on SIGTERM"
+	BURST_PGID=
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/flood")" "TCPFlood: sent 1048576 of 1048576 bytes in 1 s, read none"
+}
+
+@test "TCPFlood rejects bad arguments with exit 1 and shows usage on --help" {
+	for args in "-m 0" "-m 1025" "-s 0" "-s 3601" "-q"; do
+		# shellcheck disable=SC2086 # split the argument list on purpose
+		run timeout 10 "$PSOCKETS/TCPFlood" $args 127.0.0.1 "$PORT"
+		assert_failure 1
+		assert_output --regexp 'TCPFlood: bad (size|time) |usage: TCPFlood'
+	done
+	run timeout 10 "$PSOCKETS/TCPFlood"
+	assert_failure 1
+	run timeout 10 "$PSOCKETS/TCPFlood" --help
+	assert_success
+	assert_output --partial "usage: TCPFlood [-m MiB] [-s seconds] host [port]"
+}

@@ -6,7 +6,7 @@ setup() {
 	load "../../grading/lib/server.bash"
 	bats_load_library bats-support
 	bats_load_library bats-assert
-	STAGES="01-sequential 02-fork 03-reaper 04-sigpipe 05-threads 06-limits 07-daemon 08-prefork 09-superserver"
+	STAGES="01-sequential 02-fork 03-reaper 04-sigpipe 05-threads 06-limits 07-daemon 08-prefork 09-superserver 10-events"
 }
 
 @test "every stage folder in labs and solutions has its README.md, Makefile, TCPEchod.c and answers.md" {
