@@ -11,6 +11,8 @@
  *   - accept() interrupted by that handler (EINTR) is retried      (lab 03)
  *   - SIGPIPE is ignored, so a vanished client is an EPIPE error   (lab 04)
  *     in one child, not a silent death
+ *   - a SOMAXCONN backlog: a burst of clients waits in the queue   (lab 06)
+ *     instead of being dropped and retried a second later
  * Try it:  ./TCPEchod 8080 &   then   echo hello | ./TCPEcho localhost 8080
  */
 #include <errno.h>
@@ -25,8 +27,8 @@
 
 #include "psockets.h"
 
-#define QLEN 32                 /* backlog of connections not yet accepted */
-#define BUFSIZE 4096
+#define QLEN SOMAXCONN          /* backlog: as many as the system allows (lab 06) */
+#define BUFSIZE 65536           /* one read takes all a fast client has sent */
 
 /* SIGCHLD is not queued: one signal may stand for many exited children,
  * so reap until none is left.  WNOHANG keeps the handler from blocking on

@@ -19,7 +19,7 @@
 #include "psockets.h"
 
 #define QLEN 32                 /* backlog of connections not yet accepted */
-#define BUFSIZE 4096
+#define BUFSIZE 65536           /* one read takes all a fast client has sent */
 
 /* Copies everything the client sends back to it, until end-of-file.
  * Returns EXIT_SUCCESS, or EXIT_FAILURE after reporting the error. */

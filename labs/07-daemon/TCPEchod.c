@@ -25,7 +25,7 @@
 #include "psockets.h"
 
 #define QLEN SOMAXCONN          /* backlog: as many as the system allows */
-#define BUFSIZE 4096
+#define BUFSIZE 65536           /* one read takes all a fast client has sent */
 #define DEFAULT_MAX_CHILDREN 64
 #define MOST_CHILDREN 10000     /* the largest -m accepted */
 

@@ -25,7 +25,7 @@
 #include "psockets.h"
 
 #define QLEN 32                 /* backlog of connections not yet accepted */
-#define BUFSIZE 4096
+#define BUFSIZE 65536           /* one read takes all a fast client has sent */
 
 /* Reaps every child that has exited, and returns without waiting for
  * the others. */

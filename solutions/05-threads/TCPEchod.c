@@ -29,7 +29,7 @@
 #include "psockets.h"
 
 #define QLEN 32                 /* backlog of connections not yet accepted */
-#define BUFSIZE 4096
+#define BUFSIZE 65536           /* one read takes all a fast client has sent */
 
 /* Prints "TCPEchod: call: reason".  strerror() may share one buffer
  * between threads; strerror_r() writes into ours. */

@@ -35,7 +35,7 @@
 /* Backlog of connections not yet accepted: ask for the most the kernel
  * gives (it silently caps the request at net.core.somaxconn on Linux). */
 #define QLEN SOMAXCONN
-#define BUFSIZE 4096
+#define BUFSIZE 65536           /* one read takes all a fast client has sent */
 #define MAX_CHILDREN_LIMIT 10000        /* the largest -m accepted */
 
 /* Children forked and not yet reaped.  The SIGCHLD handler changes it

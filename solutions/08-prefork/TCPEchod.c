@@ -25,8 +25,8 @@
 
 #include "psockets.h"
 
-#define QLEN 32                 /* backlog of connections not yet accepted */
-#define BUFSIZE 4096
+#define QLEN SOMAXCONN          /* backlog: as many as the system allows (lab 06) */
+#define BUFSIZE 65536           /* one read takes all a fast client has sent */
 #define DEFAULT_WORKERS 4
 #define MAX_WORKERS 64
 

@@ -36,7 +36,7 @@
 
 #include "psockets.h"
 
-#define QLEN 32                 /* backlog of connections not yet accepted */
+#define QLEN SOMAXCONN          /* backlog: as many as the system allows (lab 06) */
 #define LOG_LINE_SIZE 96
 #define EXEC_FAILED 127         /* the shell's status for "command not found" */
 
