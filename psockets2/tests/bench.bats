@@ -13,32 +13,26 @@ setup() {
 	OUT="$BATS_TEST_TMPDIR/bench"
 }
 
-# The designs run-bench knows whose program is built, one name a line.
-built_designs() {
-	local name program minimal
-	sed -n '/^designs=(/,/^)/p' "$BENCH" | tr -d '"' | grep -v '[()]' |
-		while read -r name program minimal; do
-			[ -x "$KIT_ROOT/$program" ] && echo "$name"
-		done
-	return 0
+# Every design run-bench knows, one name a line.  make test builds them
+# all (the epoll one is Linux's, as the kit's tests are).
+all_designs() {
+	sed -n '/^designs=(/,/^)/p' "$BENCH" | tr -d '"' | grep -v '[()]' | awk '{ print $1 }'
 }
 
-@test "make bench's short mode gives every built design a row with no error, and draws the plots" {
+@test "make bench's short mode gives every design a row with no error, and draws the plots" {
 	[ -x "$PSOCKETS/bench/minimal-epoll" ] ||
 		skip "the minimal servers are not built (make, at the top of the kit)"
 	run timeout 170 "$BENCH" --short --out "$OUT" --server "$PSOCKETS/TCPEchod"
 	assert_success
 	assert_output --partial "Each reference server against a minimal server of its design"
-	local name row expected=0
-	for name in $(built_designs) student; do
-		expected=$((expected + 1))
+	local name row
+	for name in $(all_designs) student; do
 		row=$(awk -F'\t' -v name="$name" '$1 == name' "$OUT/summary.tsv")
 		[ -n "$row" ] || fail "no row for $name in $OUT/summary.tsv: $(cat "$OUT/summary.tsv")"
 		[ "$(cut -f 11 <<<"$row")" = 0 ] ||
 			fail "$name had errors: $row; its runs: $(grep -P "\t$name\t" "$OUT/results.tsv")"
 		[ "$(cut -f 4 <<<"$row")" != - ] || fail "$name has no connections/s with 64 clients: $row"
 	done
-	[ "$expected" -ge 14 ] || fail "expected at least 13 built designs and the student's, found $expected"
 	for plot in connections latency bulk cpu hold; do
 		[ "$(head -c 4 "$OUT/$plot.png" | od -An -c | tr -d ' ')" = '211PNG' ] ||
 			fail "$OUT/$plot.png is not a PNG file"
