@@ -8,8 +8,8 @@
 #     make soak      grade solutions/ 20 times under CPU load: any flake?
 #                    (make soak LAB="01 04": those stages only)
 #     make bench     every server design side by side: a table and PNG
-#                    plots in bench-results/ (about 7 minutes on 2 cores;
-#                    SERVER=path adds your server, BENCH_SHORT=1: 30 s)
+#                    plots in bench-results/ (about 6 minutes on 2 cores;
+#                    SERVER=path adds your server, BENCH_SHORT=1: 35 s)
 #     make bench-grader  time the grading of every stage of solutions/
 #     make autograder    autograder.zip for Gradescope (LAB=03: stage 03 only)
 #     make clean     remove everything make built
