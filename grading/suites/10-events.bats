@@ -59,7 +59,7 @@ hold_echoed_clients() {
 	grep -q "^holding $count connections" "$output"
 }
 
-# start_flood: a client that sends 16 MiB and never reads its echo, for
+# start_flood: a client that tries to send 16 MiB and never reads its echo, for
 # 10 s at most (TCPFlood); its last words go to FLOOD_OUTPUT.
 start_flood() {
 	FLOOD_OUTPUT="$BATS_TEST_TMPDIR/flood.out"
@@ -115,7 +115,7 @@ milliseconds_now() {
 			"The server itself must hold each client's socket, in its poll set, until the client leaves."
 }
 
-@test "a client that sends 16 MiB and never reads does not delay another client's echo beyond 1 s" {
+@test "a client that tries to send 16 MiB and never reads does not delay another client's echo beyond 1 s" {
 	local started reply elapsed
 	start_flood
 	sleep 0.5       # by then the flood has filled every buffer on its way
@@ -129,7 +129,7 @@ milliseconds_now() {
 	expect_flood_still_connected "Stop reading from a client that does not read"
 }
 
-@test "the server's memory grows less than 8 MiB while a client sends 16 MiB and never reads" {
+@test "the server's memory grows less than 8 MiB while a client tries to send 16 MiB and never reads" {
 	local before most=0 rss sample
 	expect_echo 127.0.0.1 "before the flood" "One loop for every client" \
 		"Read from a client when poll says it is readable, and write back what you read."

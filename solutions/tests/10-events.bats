@@ -51,7 +51,7 @@ start_version() {
 	done
 }
 
-@test "solution 10: next to a client that sends 16 MiB and never reads, another is echoed within 1 s and VmRSS grows less than 1 MiB" {
+@test "solution 10: next to a client that tries to send 16 MiB and never reads, another is echoed within 1 s and VmRSS grows less than 1 MiB" {
 	local version before started elapsed
 	for version in $VERSIONS; do
 		start_version "$version"
