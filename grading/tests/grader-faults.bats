@@ -38,6 +38,14 @@ readable_folder() {
 	[ "${#lines[@]}" -eq 1 ] || fail "expected one line, got ${#lines[@]}"
 }
 
+@test "a GRADE_TOOLS folder without the grader's tools is the grader's fault: exit 2 with the reason" {
+	mkdir "$BATS_TEST_TMPDIR/tools"
+	run env GRADE_TOOLS="$BATS_TEST_TMPDIR/tools" "$GRADE" --lab 01 --format tap 3>&-
+	assert_failure 2
+	assert_output --partial "GRADE_TOOLS=$BATS_TEST_TMPDIR/tools does not hold the grader's tools"
+	refute_output --partial "not ok"
+}
+
 @test "a suite that bats cannot run is the grader's fault: exit 2 with the reason, not a student's 0" {
 	local kit
 	kit=$(copy_of_the_kit)
