@@ -72,11 +72,12 @@ readable_folder() {
 	local kit started elapsed
 	kit=$(copy_of_the_kit)
 	# Two slow tests first: one bats can stop, one it cannot (a command
-	# substitution whose grandchild holds the pipe), so that timeout(1)
-	# must.
+	# substitution whose grandchild holds the pipe), so that run-stage's
+	# watchdog must: without it, the stage would wait for its backstop,
+	# minutes later.
 	awk '/^@test / && !done {
 		print "@test \"sleeps for a minute\" {\n\tsleep 60\n}\n"
-		print "@test \"is stuck for a minute\" {\n\tlocal stuck\n\tstuck=$(sleep 60; echo)\n}\n"
+		print "@test \"is stuck for ten minutes\" {\n\tlocal stuck\n\tstuck=$(sleep 600; echo)\n}\n"
 		done = 1 }
 		{ print }' "$KIT_ROOT/grading/suites/01-sequential.bats" >"$kit/grading/suites/01-sequential.bats"
 	started=$(date +%s)
@@ -85,7 +86,7 @@ readable_folder() {
 	echo "$output"
 	assert_failure 1
 	assert_output --regexp "not ok [0-9]+ 01-sequential: sleeps for a minute \(0/0 points\)"$'\n'"# .*"$'\n'"# took longer than 3 s"
-	assert_output --regexp "not ok [0-9]+ 01-sequential: is stuck for a minute \(0/0 points\)"$'\n'"# .*"$'\n'"# took longer than 3 s"
+	assert_output --regexp "not ok [0-9]+ 01-sequential: is stuck for ten minutes \(0/0 points\)"$'\n'"# .*"$'\n'"# took longer than 3 s"
 	# Every test of the rubric still ran, and passed.
 	assert_output --partial "# 01-sequential: $(stage_max 01-sequential)/$(stage_max 01-sequential)"
 	[ "$elapsed" -le 90 ] || fail "grading took $elapsed s"
