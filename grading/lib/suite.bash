@@ -15,6 +15,13 @@
 load "$KIT_ROOT/grading/lib/server.bash"
 bats_load_library bats-support
 
+# Bats traces every command a test runs, for the stack trace it prints on
+# a failure: a DEBUG trap that functions inherit (set -T), which makes
+# each command of bash about a hundred times slower.  Our tests say why
+# they fail in their own words (lose_points_because), so the tracing is
+# turned off: a loop of polls in a helper costs what it costs in bash.
+set +T
+
 # The grader builds its own copy of psockets2's clients.
 PSOCKETS=${GRADE_PSOCKETS:-$PSOCKETS}
 
