@@ -19,12 +19,37 @@ pick_port() {
 	local attempt port
 	for ((attempt = 0; attempt < 50; attempt++)); do
 		port=$((10000 + RANDOM % 20000))
-		if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )")" ]; then
+		if ! tcp_socket_uses "$port" any; then
 			echo "$port"
 			return 0
 		fi
 	done
 	echo "pick_port: no free port found in 50 tries" >&2
+	return 1
+}
+
+# tcp_socket_uses PORT listening|any: is a TCP socket (IPv4 or IPv6)
+# listening on PORT, or, with "any", using PORT at either end in any
+# state?  Read from the kernel's tables in /proc/net by bash itself, not
+# with ss: the tests ask often, and a process each time adds up.  A line
+# there is "N: LOCAL_ADDRESS:PORT REMOTE_ADDRESS:PORT STATE ...", the
+# ports in four hexadecimal digits, the state in two (0A: listening);
+# no other field is four digits after a colon.  Each table is read
+# whole, at once, and matched as one string: bash reading it line by
+# line would make the kernel write it out again for every line.
+tcp_socket_uses() {
+	local port pattern table sockets
+	printf -v port '%04X' "$1"
+	if [ "$2" = listening ]; then
+		pattern=":$port [0-9A-F]+:[0-9A-F]{4} 0A "
+	else
+		pattern=":$port "
+	fi
+	for table in /proc/net/tcp /proc/net/tcp6; do
+		sockets=
+		{ read -r -d '' sockets <"$table"; } 2>/dev/null || true
+		[[ $sockets =~ $pattern ]] && return 0
+	done
 	return 1
 }
 
@@ -41,7 +66,7 @@ wait_until() {
 }
 
 is_listening() {
-	[ -n "$(ss -Hltn "sport = :$1")" ]
+	tcp_socket_uses "$1" listening
 }
 
 server_is_running() {
@@ -130,12 +155,20 @@ start_server_on() {
 }
 
 # Is any process of group PGID still running?  Zombies do not count: an
-# orphan stays one until its new parent gets round to reaping it.
+# orphan stays one until its new parent gets round to reaping it.  Read
+# from /proc/PID/stat by bash itself, not with ps (stop_server asks ten
+# times a second): after the name, in parentheses, come the state, the
+# parent's PID and the process group.
 group_is_running() {
-	# No process at all in the group, zombie or not: no need to ask ps.
+	local stat_file stat fields
+	# No process at all in the group, zombie or not: no need to look.
 	kill -0 -- "-$1" 2>/dev/null || return 1
-	ps -e -o pgid=,stat= | awk -v pgid="$1" '$1 == pgid && $2 !~ /^Z/ { found = 1 }
-		END { exit !found }'
+	for stat_file in /proc/[0-9]*/stat; do
+		{ read -r stat <"$stat_file"; } 2>/dev/null || continue
+		read -r -a fields <<<"${stat##*) }"
+		[ "${fields[2]}" != "$1" ] || [ "${fields[0]}" = Z ] || return 0
+	done
+	return 1
 }
 
 # Stops the whole process group: the server, timeout(1), and every child
@@ -169,17 +202,16 @@ finish_server_output() {
 # every process the server started, whatever it runs); else those running
 # the student's program (SERVER_BIN, set by the grader).  One PID a line.
 processes_of_the_submission() {
-	local pid
-	{
-		if [ -n "${SERVER_CGROUP:-}" ] && [ -f "$SERVER_CGROUP/cgroup.procs" ]; then
-			# Exact: nothing the server starts can leave its cgroup.
-			cat "$SERVER_CGROUP/cgroup.procs"
-		else
-			# One find for all of /proc: a readlink per process is slow.
-			find /proc -mindepth 2 -maxdepth 2 -name exe \
-				\( -lname "$SERVER_BIN" -o -lname "$SERVER_BIN (deleted)" \) 2>/dev/null | cut -d/ -f3
-		fi
-	} | sort -un | while read -r pid; do
+	local pids=() pid
+	if [ -n "${SERVER_CGROUP:-}" ] && [ -f "$SERVER_CGROUP/cgroup.procs" ]; then
+		# Exact: nothing the server starts can leave its cgroup.
+		{ mapfile -t pids <"$SERVER_CGROUP/cgroup.procs"; } 2>/dev/null || true
+	else
+		# One find for all of /proc: a readlink per process is slow.
+		mapfile -t pids < <(find /proc -mindepth 2 -maxdepth 2 -name exe \
+			\( -lname "$SERVER_BIN" -o -lname "$SERVER_BIN (deleted)" \) 2>/dev/null | cut -d/ -f3)
+	fi
+	for pid in "${pids[@]}"; do
 		! is_alive "$pid" || echo "$pid"
 	done
 }
@@ -195,12 +227,39 @@ describe_processes() {
 
 # --- what the tests observe -------------------------------------------
 
+# children_of PID: the PIDs of PID's children, zombies among them, one a
+# line.  The kernel lists them in /proc, thread by thread (each thread's
+# list holds the children it started); the lists do not end in a newline.
+children_of() {
+	local list children
+	for list in "/proc/$1/task/"*/children; do
+		children=()
+		{ read -r -a children <"$list"; } 2>/dev/null || true
+		[ ${#children[@]} -eq 0 ] || printf '%s\n' "${children[@]}"
+	done
+}
+
+# count_children_of PID [zombies|live]: how many children PID has (all
+# of them, only the zombies, or only the others).  The state is the
+# first field after the name, in parentheses, in /proc/CHILD/stat.
 count_children_of() {
-	ps -o pid= --ppid "$1" | wc -l
+	local which=${2:-all} count=0 child stat state
+	for child in $(children_of "$1"); do
+		stat=
+		{ read -r stat <"/proc/$child/stat"; } 2>/dev/null || true
+		stat=${stat##*) }
+		state=${stat%% *}
+		case $which in
+		zombies) [ "$state" != Z ] || count=$((count + 1)) ;;
+		live) [ -z "$state" ] || [ "$state" = Z ] || count=$((count + 1)) ;;
+		*) count=$((count + 1)) ;;
+		esac
+	done
+	echo "$count"
 }
 
 count_zombies_of() {
-	ps -o stat= --ppid "$1" | grep -c '^Z' || true
+	count_children_of "$1" zombies
 }
 
 count_fds_of() {

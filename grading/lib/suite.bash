@@ -12,15 +12,15 @@
 # A failing test prints what it saw and a hint naming the handout section
 # to read, through lose_points_because.
 
-load "$KIT_ROOT/grading/lib/server.bash"
-bats_load_library bats-support
-
 # Bats traces every command a test runs, for the stack trace it prints on
 # a failure: a DEBUG trap that functions inherit (set -T), which makes
 # each command of bash about a hundred times slower.  Our tests say why
 # they fail in their own words (lose_points_because), so the tracing is
 # turned off: a loop of polls in a helper costs what it costs in bash.
 set +T
+
+load "$KIT_ROOT/grading/lib/server.bash"
+bats_load_library bats-support
 
 # The grader builds its own copy of psockets2's clients.
 PSOCKETS=${GRADE_PSOCKETS:-$PSOCKETS}
@@ -48,9 +48,9 @@ start_traced_stage_server() {
 	SERVER_TRACE="$BATS_TEST_TMPDIR/server.trace"
 	SERVER_TRACE_FILE=$SERVER_TRACE start_stage_server
 	tracer=$SERVER_PID
-	wait_until 2 eval '[ -n "$(ps -o pid= --ppid "$tracer")" ]' ||
+	wait_until 2 eval '[ -n "$(children_of "$tracer")" ]' ||
 		grader_fault "strace did not start the server"
-	SERVER_PID=$(ps -o pid= --ppid "$tracer" | head -n 1 | tr -d ' ')
+	SERVER_PID=$(children_of "$tracer" | head -n 1)
 }
 
 # Prints one line per process of the traced server that a signal killed:
@@ -245,7 +245,7 @@ serve_clients_in_turn() {
 
 # Children of the server that are not zombies.
 count_live_children_of() {
-	ps -o stat= --ppid "$1" | grep -vc '^Z' || true
+	count_children_of "$1" live
 }
 
 # The listening sockets' inode numbers on PORT, one a line.
@@ -283,7 +283,9 @@ cpu_ticks_over() {
 }
 
 # A tenth of a second, in ticks.
-TENTH=$(($(getconf CLK_TCK) / 10))
+tenth_of_a_second_in_ticks() {
+	echo $(($(getconf CLK_TCK) / 10))
+}
 
 ticks_as_seconds() {
 	awk -v ticks="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", ticks / hz }'

@@ -141,7 +141,7 @@ server_said() {
 	[ "$ticks" != died ] ||
 		lose_points_because "the server exited at the cap; it said: $(server_said)" \
 			"Wait without a race" "At the cap, wait for SIGCHLD with sigsuspend."
-	[ "$ticks" -lt "$TENTH" ] ||
+	[ "$ticks" -lt "$(tenth_of_a_second_in_ticks)" ] ||
 		lose_points_because "the server used $(ticks_as_seconds "$ticks") s of CPU in 3 s at the cap" \
 			"Wait without a race" \
 			"Waiting at the cap must sleep, not loop: sigsuspend sleeps until a signal comes. The count is read again after each wake-up only if it is volatile sig_atomic_t."
@@ -228,7 +228,7 @@ out_of_descriptors() {
 		lose_points_because "the server exited while accept failed with EMFILE; it said: $(server_said)" \
 			"Run out of descriptors" \
 			"EMFILE concerns the server, not one client: do not exit, and do not log at full speed."
-	[ "$ticks" -lt "$TENTH" ] ||
+	[ "$ticks" -lt "$(tenth_of_a_second_in_ticks)" ] ||
 		lose_points_because "the server used $(ticks_as_seconds "$ticks") s of CPU in 3 s while out of descriptors" \
 			"Run out of descriptors" \
 			"After EMFILE the client is still in the backlog, so accept fails again at once: pause before retrying (or use a reserve descriptor)."

@@ -164,7 +164,7 @@ milliseconds_now() {
 		lose_points_because "the server died while 100 clients sat idle$(server_last_words)" \
 			"Clients that leave or vanish" \
 			"Nothing the clients do may end the server."
-	[ "$ticks" -lt "$TENTH" ] ||
+	[ "$ticks" -lt "$(tenth_of_a_second_in_ticks)" ] ||
 		lose_points_because "the server used $(ticks_as_seconds "$ticks") s of CPU in 5 s while its 100 clients sent nothing" \
 			"From select to poll" \
 			"poll with a timeout of -1 sleeps until something is ready; a timeout of 0 returns at once and the loop spins. A descriptor closed but left in the set is ready at once too (POLLNVAL): remove each client you close."
