@@ -240,8 +240,9 @@ children_of() {
 }
 
 # count_children_of PID [zombies|live]: how many children PID has (all
-# of them, only the zombies, or only the others).  The state is the
-# first field after the name, in parentheses, in /proc/CHILD/stat.
+# of them, only the zombies, or only the others); one gone by the time
+# its state is read does not count.  The state is the first field after
+# the name, in parentheses, in /proc/CHILD/stat.
 count_children_of() {
 	local which=${2:-all} count=0 child stat state
 	for child in $(children_of "$1"); do
@@ -252,7 +253,7 @@ count_children_of() {
 		case $which in
 		zombies) [ "$state" != Z ] || count=$((count + 1)) ;;
 		live) [ -z "$state" ] || [ "$state" = Z ] || count=$((count + 1)) ;;
-		*) count=$((count + 1)) ;;
+		*) [ -z "$state" ] || count=$((count + 1)) ;;
 		esac
 	done
 	echo "$count"
