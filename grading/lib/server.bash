@@ -53,6 +53,12 @@ tcp_socket_uses() {
 	return 1
 }
 
+# Bash's own sleep, when the package bash-builtins is installed (make
+# setup installs it): wait_until pauses ten times a second in every
+# test, and a sleep process each time adds up over a class.  Without
+# it, sleep is the usual program.
+enable -f sleep sleep 2>/dev/null || true
+
 # Runs "$@" until it succeeds or SECONDS (first argument) have passed;
 # checks ten times a second.
 wait_until() {
